@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("staff/", include("solidarity.accounts.urls")),
+    path("", include("solidarity.intake.urls")),
+]
