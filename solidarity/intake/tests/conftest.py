@@ -16,3 +16,6 @@ def intake_key(db) -> bytes:
 def _uploads_per_test(settings, tmp_path):
     """Each test gets its own uploads folder, so 'no file was written' can be checked."""
     settings.UPLOADS_DIR = tmp_path / "uploads"
+    # Tests read English messages; the site's default (for browsers that name no language)
+    # is Belarusian.
+    settings.LANGUAGE_CODE = "en"
