@@ -40,9 +40,14 @@ def new_passphrase() -> ReceiptPassphrase:
     return ReceiptPassphrase(" ".join(secrets.choice(words) for _ in range(PASSPHRASE_WORDS)))
 
 
+# Letters a Belarusian or Russian keyboard types that look exactly like Latin letters of a
+# code (the code alphabet has no 0, 1, O, I or L, so those need no mapping).
+_LOOK_ALIKES = str.maketrans("АВСЕНКМРТХУ", "ABCEHKMPTXY")
+
+
 def normalise_code(raw: str) -> str:
     """Accept the code typed with any case, spaces or dashes, and common look-alikes."""
-    text = raw.upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    text = raw.upper().translate(_LOOK_ALIKES)
     chars = re.sub(r"[^0-9A-Z]", "", text)
     return "-".join(chars[i : i + CODE_GROUP_SIZE] for i in range(0, len(chars), CODE_GROUP_SIZE))
 

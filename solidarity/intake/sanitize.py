@@ -13,11 +13,23 @@ from dataclasses import dataclass
 
 import pikepdf
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-# Pillow refuses images above this many pixels (a decompression bomb guard): 40 megapixels
-# is more than any phone camera takes.
-Image.MAX_IMAGE_PIXELS = 40_000_000
+# Pillow refuses images above this many pixels (a decompression-bomb guard). 64 megapixels
+# admits the 48 and 50 MP modes of current phones at about 200 MB of memory while decoding;
+# larger photos get their own message asking for a smaller one.
+Image.MAX_IMAGE_PIXELS = 64_000_000
+# How to turn the pixels for each EXIF orientation (the table of ImageOps.exif_transpose, which
+# we cannot call: it re-serialises the EXIF we are about to drop, and crashes on odd EXIF).
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class RejectedFileError(Exception):
@@ -80,14 +92,25 @@ def clean_file(data: bytes) -> CleanFile:
 
 
 def _clean_image(data: bytes) -> CleanFile:
+    too_large = RejectedFileError(
+        _("This photo is too large. Please send a smaller photo, for example a screenshot of it.")
+    )
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse those too.
+            if image.width * image.height > Image.MAX_IMAGE_PIXELS:
+                raise too_large
             image.load()
             # Apply the EXIF orientation to the pixels before dropping EXIF, so the photo of
             # a document stays upright.
-            upright = ImageOps.exif_transpose(image)
+            orientation = image.getexif().get(0x0112, 1)
+            method = _ORIENTATION.get(orientation) if isinstance(orientation, int) else None
+            upright = image.transpose(method) if method is not None else image.copy()
             fmt = image.format
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning is raised, not printed, under `-W error` (and in tests).
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise RejectedFileError(
             _("This image could not be read. It may be damaged; try taking the photo again.")
         ) from None
@@ -107,8 +130,11 @@ def _clean_image(data: bytes) -> CleanFile:
 def _clean_pdf(data: bytes) -> CleanFile:
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            if "/Info" in pdf.trailer:
-                del pdf.trailer["/Info"]
+            # The first /ID is made when the file is created and kept by every later save:
+            # it would let the state match this copy to the one on the author's computer.
+            for key in ("/Info", "/ID"):
+                if key in pdf.trailer:
+                    del pdf.trailer[key]
             root = pdf.Root
             for key in ("/Metadata", "/Names", "/OpenAction", "/AA", "/PieceInfo"):
                 if key in root:
@@ -117,6 +143,12 @@ def _clean_pdf(data: bytes) -> CleanFile:
                 for key in ("/Metadata", "/PieceInfo", "/AA"):
                     if key in page.obj:
                         del page.obj[key]
+                if "/Annots" in page.obj:
+                    page.obj.Annots = pikepdf.Array(_clean_annotations(page.obj.Annots))
+            # Images, fonts and form XObjects carry XMP of their own (scanner, editing app).
+            for obj in pdf.objects:
+                if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)) and "/Metadata" in obj:
+                    del obj["/Metadata"]
             out = io.BytesIO()
             # static_id: the original file ID would let the state match this copy to the one
             # on the author's computer.
@@ -126,3 +158,20 @@ def _clean_pdf(data: bytes) -> CleanFile:
             _("This PDF could not be read. It may be damaged or password-protected.")
         ) from None
     return CleanFile(out.getvalue(), "application/pdf", "pdf", True)
+
+
+def _clean_annotations(annots) -> list:
+    """Drop files attached to pages; drop who wrote each comment, and when."""
+    kept = []
+    for annot in annots:
+        if not isinstance(annot, pikepdf.Dictionary):
+            continue
+        subtype = annot.get("/Subtype")
+        if subtype == pikepdf.Name.FileAttachment:
+            continue
+        if subtype != pikepdf.Name.Widget:  # a form field's /T is its name, not an author
+            for key in ("/T", "/M", "/CreationDate", "/NM"):
+                if key in annot:
+                    del annot[key]
+        kept.append(annot)
+    return kept

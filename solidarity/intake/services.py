@@ -52,12 +52,16 @@ class Receipt:
     video_kept_metadata: bool
 
 
-def submit_application(data, files, *, language: str, client: str) -> Receipt:
+def submit_application(
+    data, files, *, language: str, client: str, extra_sealed: dict | None = None
+) -> Receipt:
     """Validate, seal and store one application; return its receipt.
 
     Raises TooManyRequestsError or InvalidApplicationError; nothing is stored unless the
     whole application is valid. ``client`` is an opaque flood-control key (an address or
     a chat id): it is hashed under a rotating in-memory key and never stored.
+    ``extra_sealed`` holds what a channel knows beside the form (the bot's chat id for
+    replies): sealed with the answers, and never allowed to replace one of them.
     """
     if not _apply_gate.allow(client):
         raise TooManyRequestsError()
@@ -71,7 +75,7 @@ def submit_application(data, files, *, language: str, client: str) -> Receipt:
 
     passphrase = receipts.new_passphrase()
     keys = core.create_case_keys(keyring.intake_public_key(), passphrase, keyring.params())
-    answers = form.answers()
+    answers = {**(extra_sealed or {}), **form.answers()}
     answers["submitted_at"] = timezone.now().isoformat(timespec="seconds")
     attachments = form.attachments()
     # Files are sealed and written before the row that points at them; a crash in between

@@ -98,6 +98,15 @@ class VaultParams:
     max_concurrent_kdf: int = 2
 
     def __post_init__(self) -> None:
+        costs = (
+            self.staff_opslimit,
+            self.staff_memlimit,
+            self.receipt_opslimit,
+            self.receipt_memlimit,
+            self.max_concurrent_kdf,
+        )
+        if not all(type(cost) is int for cost in costs):
+            raise VaultParamsError("costs must be whole numbers")
         ops_min = nacl.pwhash.argon2id.OPSLIMIT_MIN
         mem_min = nacl.pwhash.argon2id.MEMLIMIT_MIN
         mem_max = nacl.pwhash.argon2id.MEMLIMIT_SENSITIVE  # 1 GiB
@@ -365,6 +374,19 @@ def open_for_session(locked: bytes, cookie_key: bytes) -> bytes:
 # --- files --------------------------------------------------------------------------------
 
 
+def _read_full(source: BinaryIO, size: int) -> bytes:
+    """``size`` bytes, or fewer only at the end: raw streams may return less per read, and
+    chunk boundaries must not depend on how the source happened to deliver its bytes."""
+    parts = []
+    while size > 0:
+        part = source.read(size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
 def seal_file_for_case(case_public_key: bytes, source: BinaryIO, target: BinaryIO) -> bytes:
     """Stream ``source`` into ``target`` under a fresh file key; returns that key sealed to the
     case. The file on disk is useless without a key that can open the case."""
@@ -372,9 +394,9 @@ def seal_file_for_case(case_public_key: bytes, source: BinaryIO, target: BinaryI
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
     header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, file_key)
     target.write(header)
-    chunk = source.read(FILE_CHUNK_SIZE)
+    chunk = _read_full(source, FILE_CHUNK_SIZE)
     while True:
-        following = source.read(FILE_CHUNK_SIZE)
+        following = _read_full(source, FILE_CHUNK_SIZE)
         tag = _TAG_MESSAGE if following else _TAG_FINAL
         target.write(sodium.crypto_secretstream_xchacha20poly1305_push(state, chunk, None, tag))
         if not following:
@@ -398,7 +420,7 @@ def open_file_for_case(
     except nacl.exceptions.CryptoError:
         raise TamperedCiphertextError("file header is invalid") from None
     while True:
-        block = source.read(FILE_CHUNK_SIZE + _STREAM_ABYTES)
+        block = _read_full(source, FILE_CHUNK_SIZE + _STREAM_ABYTES)
         if not block:
             raise TamperedCiphertextError("file is truncated")
         try:

@@ -15,15 +15,14 @@ from solidarity.testing.builders import (
     MAKE_CANARY,
     STORY_CANARY,
     jpeg_with_metadata,
+    receipt_from_page,
     valid_application,
 )
 from solidarity.vault import core
 
 
 def _receipt(page: str) -> tuple[str, str]:
-    code = re.search(r'<code id="case-code">([^<]+)</code>', page).group(1)
-    passphrase = re.search(r'<code id="passphrase">([^<]+)</code>', page).group(1)
-    return code, passphrase
+    return receipt_from_page(page)
 
 
 def _uploads() -> list[Path]:

@@ -26,6 +26,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
+from solidarity.testing.builders import receipt_from_page
 from solidarity.testing.fixtures import is_postgres_url
 
 # The client connects from this loopback address, which appears nowhere else in the setup.
@@ -203,9 +204,7 @@ def _submit(client: Client, canaries: Canaries) -> tuple[str, str]:
     ]
     status, page = client.post_multipart("/apply/", fields, files)
     assert status == 200, page[:2000]
-    code = re.search(r'<code id="case-code">([^<]+)</code>', page).group(1)
-    passphrase = re.search(r'<code id="passphrase">([^<]+)</code>', page).group(1)
-    return code, passphrase
+    return receipt_from_page(page)
 
 
 def _follow_up(client: Client, canaries: Canaries, code: str, passphrase: str) -> None:

@@ -8,15 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from solidarity.cases.models import Case, Message
 from solidarity.cases.services import open_case, store_message
-from solidarity.testing.builders import jpeg_with_metadata, valid_application
+from solidarity.testing.builders import jpeg_with_metadata, receipt_from_page, valid_application
 from solidarity.vault import core
 
 
 def _apply(client) -> tuple[str, str]:
     page = client.post("/apply/", valid_application()).content.decode()
-    code = re.search(r'<code id="case-code">([^<]+)</code>', page).group(1)
-    passphrase = re.search(r'<code id="passphrase">([^<]+)</code>', page).group(1)
-    return code, passphrase
+    return receipt_from_page(page)
 
 
 def test_an_outsider_without_a_receipt_sees_no_case(client, intake_key):

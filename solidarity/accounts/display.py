@@ -1,0 +1,88 @@
+"""Shaping what the console shows: queue tables, and a decrypted application as labelled rows."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from solidarity.accounts.models import User
+from solidarity.cases import services as cases
+from solidarity.cases.models import Case, Programme
+from solidarity.intake.forms import ATTACHMENT_KINDS, ApplicationForm
+
+_CURRENCY_SUFFIX = "_currency"
+_NOT_SHOWN = {"website"}  # the honeypot is never part of an application
+_EXTRA_LABELS = {"submitted_at": lambda: _("Submitted at")}
+# Only these are displayed in the page itself; anything else is a download (the CSP
+# blocks <video>, and a PDF viewer is a larger attack surface than a download).
+INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+def _choice_label(field: forms.Field, value) -> str:
+    labels = {str(key): label for key, label in getattr(field, "choices", [])}
+    return str(labels.get(str(value), value))
+
+
+def _show(field: forms.Field | None, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if field is not None and isinstance(field, forms.MultipleChoiceField):
+        return ", ".join(_choice_label(field, v) for v in value)
+    if field is not None and isinstance(field, forms.ChoiceField):
+        return _choice_label(field, value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def answer_rows(answers: dict) -> list[tuple[str, str]]:
+    """(label, text) pairs in the order of the application form, amounts with their currency.
+
+    Keys the form does not know (added by a later version) are shown under their own
+    names, so nothing the applicant wrote is ever hidden from the coordinator.
+    """
+    fields = ApplicationForm.base_fields
+    rows: list[tuple[str, str]] = []
+    shown: set[str] = set(_NOT_SHOWN)
+    for name, field in fields.items():
+        if name in ATTACHMENT_KINDS or name in _NOT_SHOWN or name not in answers:
+            continue
+        if name.endswith(_CURRENCY_SUFFIX) and name[: -len(_CURRENCY_SUFFIX)] in answers:
+            continue  # shown beside its amount
+        text = _show(field, answers[name])
+        currency = answers.get(name + _CURRENCY_SUFFIX)
+        if currency and text != "—":
+            text = f"{text} {currency}"
+        rows.append((str(field.label), text))
+        shown.update({name, name + _CURRENCY_SUFFIX})
+    for name, value in answers.items():
+        if name in shown:
+            continue
+        label = _EXTRA_LABELS[name]() if name in _EXTRA_LABELS else name
+        rows.append((label, _show(None, value)))
+    return rows
+
+
+def queue_rows(page: list[Case]) -> list[tuple[Case, str]]:
+    """(case, assignee's username) for a queue page, in one query for the names."""
+    ids = {case.assignee_id for case in page if case.assignee_id}
+    names = dict(User.objects.filter(id__in=ids).values_list("id", "username"))
+    return [(case, names.get(case.assignee_id, "")) for case in page]
+
+
+def queue_counts() -> dict:
+    """Case counts for the queue's table: programmes down, statuses across, totals below."""
+    statuses = Case.Status.choices
+    by_status = cases.status_counts()
+    grid: dict[str, dict[str, int]] = {value: {} for value, _label in Programme.choices}
+    for row in cases.programme_status_counts():
+        grid.setdefault(row["programme"], {})[row["status"]] = row["n"]
+    return {
+        "status_labels": [label for _value, label in statuses],
+        "status_counts": [(label, by_status.get(value, 0)) for value, label in statuses],
+        "total": sum(by_status.values()),
+        "programme_counts": [
+            (label, [grid[value].get(status, 0) for status, _label in statuses])
+            for value, label in Programme.choices
+        ],
+    }

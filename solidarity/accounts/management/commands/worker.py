@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Run background tasks from the database queue (django-tasks-db's db_worker). "
+        "Run several on several machines against one PostgreSQL; each takes tasks with "
+        "SKIP LOCKED."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--batch", action="store_true", help="Run what is queued now, then exit."
+        )
+        parser.add_argument("--queue-name", default="*", help="Queues to serve ('*' for all).")
+
+    def handle(self, *args, batch: bool, queue_name: str, **options) -> None:
+        call_command(
+            "db_worker",
+            queue_name=queue_name,
+            batch=batch,
+            reload=False,  # never in production: a reload can cut a task short
+            verbosity=options["verbosity"],
+        )

@@ -1,0 +1,242 @@
+"""Staff accounts: enrolment, signing in and out, the vault in the session, and case work
+done from the console. Views and management commands call these; they hold no rules."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from solidarity.accounts import totp
+from solidarity.accounts.models import LoginThrottle, User
+from solidarity.accounts.passphrases import check_staff_passphrase
+from solidarity.audit import services as audit
+from solidarity.cases import services as cases
+from solidarity.cases.models import Case, Message
+from solidarity.vault import core, keyring
+from solidarity.vault import session as vault_session
+from solidarity.vault.models import Organisation
+
+log = logging.getLogger(__name__)
+
+
+class LoginFailedError(Exception):
+    """Unknown user, wrong passphrase, wrong code or too many failures: deliberately one error."""
+
+
+class UnlockFailedError(Exception):
+    """Wrong passphrase, or too many failures, when unlocking the vault in a live session."""
+
+
+class UsernameTakenError(Exception):
+    """A staff account with this username already exists."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A new staff member: the account and the TOTP device to put in their authenticator app."""
+
+    user: User
+    device: TOTPDevice
+
+
+# --- enrolment --------------------------------------------------------------------------
+
+
+def _create_staff_user(
+    username: str, role: str, passphrase: str, *, totp_key: str | None
+) -> Enrolment:
+    check_staff_passphrase(passphrase, username)
+    if User.objects.filter(username=username).exists():
+        raise UsernameTakenError(username)
+    user = User(username=username, role=role)
+    user.full_clean(exclude=["password"])
+    # The same passphrase is hashed for Django's login check and, separately, derives the
+    # key that locks the personal vault key; neither stores the passphrase.
+    user.set_password(passphrase)
+    user.save()
+    keyring.enrol_staff(user, passphrase)
+    return Enrolment(user=user, device=totp.create_device(user, totp_key))
+
+
+@transaction.atomic
+def initialise_organisation(
+    org_name: str, username: str, passphrase: str, *, totp_key: str | None = None
+) -> Enrolment:
+    """Create the fund, its intake key and the first coordinator, who holds that key.
+
+    Raises keyring.OrganisationExistsError on a second run, WeakPassphraseError,
+    UsernameTakenError, or ValidationError for an invalid username.
+    """
+    check_staff_passphrase(passphrase, username)
+    org, intake_private_key = keyring.create_organisation(org_name)
+    enrolment = _create_staff_user(username, User.Role.COORDINATOR, passphrase, totp_key=totp_key)
+    keyring.give_intake_key(enrolment.user, intake_private_key)
+    audit.record("org.initialised", actor=enrolment.user, subject=f"organisation:{org.pk}")
+    return enrolment
+
+
+@transaction.atomic
+def enrol_staff_member(
+    username: str, role: str, passphrase: str, *, by: User | None, totp_key: str | None = None
+) -> Enrolment:
+    """A staff member without the intake key (a coordinator gets it from another later).
+
+    Raises WeakPassphraseError, UsernameTakenError or ValidationError.
+    """
+    enrolment = _create_staff_user(username, role, passphrase, totp_key=totp_key)
+    audit.record("staff.enrolled", actor=by, subject=username, role=role)
+    return enrolment
+
+
+def organisation_exists() -> bool:
+    return Organisation.objects.exists()
+
+
+# --- the per-account failure counter ------------------------------------------------------
+
+
+def _throttle_closed(user: User) -> bool:
+    row = LoginThrottle.objects.filter(user=user).first()
+    return row is not None and row.is_closed(timezone.now())
+
+
+def _count_failure(user: User, action: str) -> None:
+    with transaction.atomic():
+        row, _ = LoginThrottle.objects.select_for_update().get_or_create(
+            user=user, defaults={"window_started": timezone.now()}
+        )
+        row.count_failure(timezone.now())
+        # Failures against a real account are kept in the audit log (the account name is
+        # the subject: the actor is whoever typed). After the limit nothing more is
+        # written, so a guesser cannot flood the log.
+        audit.record(action, subject=user.username, failures=row.failures)
+
+
+def _clear_failures(user: User) -> None:
+    LoginThrottle.objects.filter(user=user).delete()
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+def log_in(request: HttpRequest, username: str, passphrase: str, code: str) -> bytes:
+    """Check all three factors, start the staff session and return the unlocked vault key.
+
+    The caller keeps the key with ``vault.session.keep_unlocked``. Raises LoginFailedError,
+    the same for every cause, so a guesser learns nothing about which part was wrong.
+    """
+    # authenticate() runs the password hasher even for unknown usernames, so the time
+    # taken does not tell whether an account exists.
+    user = authenticate(request, username=username, password=passphrase)
+    account = user or User.objects.filter(username=username).first()
+    if account is None:
+        raise LoginFailedError()
+    if _throttle_closed(account):
+        raise LoginFailedError()
+    if user is None:
+        _count_failure(account, "staff.login_failed")
+        raise LoginFailedError()
+    # The code is checked only after the passphrase, so a stranger cannot use up the
+    # account's codes or trip django-otp's own back-off.
+    device = totp.verify_code(user, code)
+    if device is None:
+        _count_failure(user, "staff.login_failed")
+        raise LoginFailedError()
+    try:
+        private_key = keyring.unlock_staff_key(user, passphrase)
+    except core.VaultError:
+        # The login hash and the vault key disagree (or the account has no vault key):
+        # refuse rather than let someone in whose vault cannot open.
+        log.warning("staff vault key did not open after a correct login")
+        _count_failure(user, "staff.login_failed")
+        raise LoginFailedError() from None
+    with transaction.atomic():
+        auth_login(request, user)
+        otp_login(request, device)
+        _clear_failures(user)
+        audit.record("staff.login", actor=user)
+    return private_key
+
+
+def unlock_vault(user: User, passphrase: str) -> bytes:
+    """The staff member's vault key, for a live session whose vault was locked.
+
+    Raises UnlockFailedError; failures count against the same limit as logins.
+    """
+    if _throttle_closed(user):
+        raise UnlockFailedError()
+    try:
+        private_key = keyring.unlock_staff_key(user, passphrase)
+    except core.VaultError:
+        _count_failure(user, "staff.unlock_failed")
+        raise UnlockFailedError() from None
+    with transaction.atomic():
+        _clear_failures(user)
+        audit.record("staff.vault_unlocked", actor=user)
+    return private_key
+
+
+def lock_vault(request: HttpRequest, response: HttpResponse) -> None:
+    """Forget the unlocked vault key; the login stays until logout or the idle timeout."""
+    vault_session.lock(request, response, vault_session.STAFF)
+    audit.record("staff.vault_locked", actor=request.user)
+
+
+def log_out(request: HttpRequest, response: HttpResponse | None, *, reason: str) -> None:
+    """Lock the vault and end the session. ``reason`` is "logout" or "idle"."""
+    user = request.user
+    if user.is_authenticated:
+        audit.record("staff.logout", actor=user, reason=reason)
+    vault_session.lock(request, response, vault_session.STAFF)
+    auth_logout(request)
+
+
+# --- case work from the console -----------------------------------------------------------
+
+
+def _case_key(user: User, case: Case, staff_private_key: bytes) -> bytes:
+    try:
+        return cases.case_private_key_for_staff(case, user, staff_private_key)
+    except cases.CaseAccessDeniedError:
+        audit.record("case.access_denied", actor=user, subject=case.code)
+        raise
+
+
+def view_case(user: User, case: Case, staff_private_key: bytes) -> cases.OpenedCase:
+    """Decrypt a case for this staff member (audited). Raises CaseAccessDeniedError."""
+    try:
+        return cases.open_case_for_staff(case, user, staff_private_key)
+    except cases.CaseAccessDeniedError:
+        audit.record("case.access_denied", actor=user, subject=case.code)
+        raise
+
+
+def read_case_file(
+    user: User, case: Case, attachment_id: int, staff_private_key: bytes
+) -> tuple[dict, bytes]:
+    """One decrypted file of a case and its metadata (audited).
+
+    Raises CaseAccessDeniedError, or Attachment.DoesNotExist for a file of another case.
+    """
+    key = _case_key(user, case, staff_private_key)
+    meta, data = cases.read_attachment(case, attachment_id, key)
+    audit.record("case.file_viewed", actor=user, subject=case.code, attachment=attachment_id)
+    return meta, data
+
+
+def send_message(
+    user: User, case: Case, staff_private_key: bytes, body: str, files: list[dict]
+) -> Message:
+    """Seal a message to the applicant. Only someone who can open the case may write to it,
+    although sealing needs only its public key. Raises CaseAccessDeniedError."""
+    _case_key(user, case, staff_private_key)
+    return cases.store_message(case, body, files, author=user)

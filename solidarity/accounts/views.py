@@ -1,0 +1,231 @@
+"""The staff console. Each view checks access, calls one service and renders the result."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from solidarity.accounts import services
+from solidarity.accounts.decorators import (
+    coordinator_required,
+    forbidden,
+    staff_required,
+    vault_required,
+)
+from solidarity.accounts.display import INLINE_IMAGE_TYPES, answer_rows, queue_counts, queue_rows
+from solidarity.accounts.forms import LoginForm, QueueFilterForm, StaffMessageForm, UnlockForm
+from solidarity.cases import services as cases
+from solidarity.cases.models import Attachment, Case
+from solidarity.intake.forms import ATTACHMENT_KINDS
+from solidarity.vault import session as vault_session
+
+
+def _next_target(request: HttpRequest) -> str:
+    """The page to return to after signing in or unlocking, as asked (not yet checked)."""
+    return request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = _next_target(request)
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("staff:queue")
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+@sensitive_post_parameters("passphrase", "code")
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(_next_url(request))
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                key = services.log_in(
+                    request,
+                    form.cleaned_data["username"],
+                    form.cleaned_data["passphrase"],
+                    form.cleaned_data["code"],
+                )
+            except services.LoginFailedError:
+                pass
+            else:
+                response = redirect(_next_url(request))
+                vault_session.keep_unlocked(request, response, vault_session.STAFF, key)
+                return response
+        # One message whatever was wrong: naming the part would help a guesser.
+        form = LoginForm(initial={"username": request.POST.get("username", "")[:150]})
+        error = _(
+            "Sign-in failed. Check your username, passphrase and the code from your app. "
+            "After many failed attempts an account is paused for 15 minutes."
+        )
+    return render(
+        request, "staff/login.html", {"form": form, "error": error, "next": _next_target(request)}
+    )
+
+
+@sensitive_post_parameters("passphrase")
+@require_http_methods(["GET", "POST"])
+@staff_required
+def unlock(request: HttpRequest) -> HttpResponse:
+    if vault_session.is_unlocked(request, vault_session.STAFF):
+        return redirect(_next_url(request))
+    form = UnlockForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                key = services.unlock_vault(request.user, form.cleaned_data["passphrase"])
+            except services.UnlockFailedError:
+                pass
+            else:
+                response = redirect(_next_url(request))
+                vault_session.keep_unlocked(request, response, vault_session.STAFF, key)
+                return response
+        form = UnlockForm()
+        error = _(
+            "The vault did not open. Check your passphrase. "
+            "After many failed attempts an account is paused for 15 minutes."
+        )
+    return render(
+        request, "staff/unlock.html", {"form": form, "error": error, "next": _next_target(request)}
+    )
+
+
+@require_POST
+@staff_required
+def lock(request: HttpRequest) -> HttpResponse:
+    response = redirect("staff:queue")
+    services.lock_vault(request, response)
+    messages.info(request, _("The vault is locked. Enter your passphrase to open cases again."))
+    return response
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    response = redirect("staff:login")
+    services.log_out(request, response, reason="logout")
+    return response
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+@require_GET
+@coordinator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    programme = filters.get("programme") or ""
+    status = filters.get("status") or ""
+    # One row more than a page tells whether an older page exists.
+    page = cases.queue_page(
+        programme=programme,
+        status=status,
+        before_id=filters.get("before"),
+        size=cases.PAGE_SIZE + 1,
+    )
+    has_older = len(page) > cases.PAGE_SIZE
+    page = page[: cases.PAGE_SIZE]
+    older = None
+    if has_older:
+        older = {"programme": programme, "status": status, "before": page[-1].id}
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "form": form,
+            "rows": queue_rows(page),
+            "older": older,
+            "filtered": bool(programme or status or filters.get("before")),
+            **queue_counts(),
+        },
+    )
+
+
+# --- one case -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@vault_required
+def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpResponse:
+    case = get_object_or_404(Case, code=code)
+    form = StaffMessageForm()
+    if request.method == "POST":
+        form = StaffMessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.send_message(
+                    request.user,
+                    case,
+                    staff_key,
+                    form.cleaned_data.get("body", "").strip(),
+                    form.cleaned_data["files"],
+                )
+            except cases.CaseAccessDeniedError:
+                return forbidden(request, _("You hold no key that opens this case."))
+            messages.success(request, _("Your message was sealed and sent to the applicant."))
+            return redirect("staff:case", code=case.code)
+    try:
+        opened = services.view_case(request.user, case, staff_key)
+    except cases.CaseAccessDeniedError:
+        return forbidden(request, _("You hold no key that opens this case."))
+    files = [
+        {
+            **item,
+            "inline": item.get("content_type") in INLINE_IMAGE_TYPES,
+            "kind_label": ATTACHMENT_KINDS.get(item.get("kind"), ""),
+        }
+        for item in opened.attachments
+    ]
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "case": case,
+            "answers": answer_rows(opened.answers),
+            "files": [f for f in files if not f["message_id"]],
+            "conversation": [
+                {**m, "files": [f for f in files if f["message_id"] == m["id"]]}
+                for m in opened.messages
+            ],
+            "form": form,
+        },
+    )
+
+
+@require_GET
+@vault_required
+def case_file(
+    request: HttpRequest, code: str, attachment_id: int, *, staff_key: bytes
+) -> HttpResponse:
+    case = get_object_or_404(Case, code=code)
+    try:
+        meta, data = services.read_case_file(request.user, case, attachment_id, staff_key)
+    except cases.CaseAccessDeniedError:
+        return forbidden(request, _("You hold no key that opens this case."))
+    except Attachment.DoesNotExist:
+        raise Http404() from None
+    content_type = meta.get("content_type", "application/octet-stream")
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=content_type not in INLINE_IMAGE_TYPES, filename=meta.get("name") or "file"
+    )
+    # Decrypted evidence must not stay in a browser or proxy cache, and the file itself may
+    # run nothing even if a browser were tricked into rendering it as a page.
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
