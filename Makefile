@@ -32,7 +32,16 @@ help:
 
 venv: install
 
-install: $(STAMP) messages
+install: $(STAMP) messages node_modules/.package-lock.json
+
+# axe-core for the browser tests' accessibility checks, as package-lock.json pins it. Re-runs
+# only when the lock changes. Without npm those checks skip (and fail under REQUIRE_ALL=1).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund; \
+	else \
+		echo "npm not found (apt-get install npm): the axe-core checks in solidarity/e2e will skip"; \
+	fi
 
 # Re-runs only when the lock or the project metadata change.
 $(STAMP): requirements.lock pyproject.toml
@@ -98,5 +107,5 @@ lock:
 		-o requirements.lock $(LOCK_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -139,9 +139,15 @@ def status_file(request: HttpRequest, attachment_id: int) -> HttpResponse:
     except case.attachments.model.DoesNotExist:
         raise Http404 from None
     response = HttpResponse(data, content_type=meta["content_type"])
+    # A neutral file name: on a phone that is later searched, "file.pdf" in the downloads
+    # says less than the name the fund or the applicant gave it.
     response["Content-Disposition"] = (
         "attachment; filename=file." + meta["content_type"].split("/")[-1]
     )
+    # A decrypted file must not stay in a shared computer's cache, and may run nothing
+    # even if a browser were tricked into rendering it as a page.
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
