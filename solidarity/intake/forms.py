@@ -284,9 +284,21 @@ class ApplicationForm(forms.Form):
 class ReceiptForm(forms.Form):
     rejected_message = _("This code and passphrase do not match. Check them and try again.")
 
-    code = forms.CharField(label=_("Case code"), max_length=40)
+    # A shared phone must not offer to remember or "correct" the receipt.
+    code = forms.CharField(
+        label=_("Case code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
     passphrase = forms.CharField(
-        label=_("Passphrase"), max_length=300, widget=forms.PasswordInput(render_value=False)
+        label=_("Passphrase"),
+        max_length=300,
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+        ),
     )
 
 
