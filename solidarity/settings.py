@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "solidarity.audit",
     "solidarity.cases",
     "solidarity.intake",
+    "solidarity.bot",
+    "solidarity.ledger",
+    "solidarity.transparency",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +277,8 @@ LOGGING = {
         # The 'django.server' logger of runserver prints client addresses; we never serve
         # with runserver, and silence it in case someone does.
         "django.server": {"handlers": [], "propagate": False},
+        # Pillow logs EXIF values (camera, GPS) at DEBUG while a photo is being cleaned.
+        "PIL": {"level": "INFO"},
     },
 }
 
@@ -287,3 +292,16 @@ STATUS_RATE_PER_HOUR = envint("SOLIDARITY_STATUS_RATE_PER_HOUR", 30)  # wrong re
 STATUS_RATE_PER_CODE_PER_HOUR = 10  # wrong passphrases for one case code, from anywhere
 
 ORG_NAME_FALLBACK = _("Solidarity fund")
+
+# Telegram bot (solidarity.bot, docs/operator-guide.md "Telegram"). Without a token
+# `solidarity bot` refuses to start and the webhook URL answers 404.
+TELEGRAM_BOT_TOKEN = envsecret("TELEGRAM_BOT_TOKEN")
+# Telegram echoes it in X-Telegram-Bot-Api-Secret-Token on every webhook call; unset turns
+# webhook mode off. At least 32 characters of A-Z a-z 0-9 _ - (Telegram allows no others).
+TELEGRAM_WEBHOOK_SECRET = envsecret("TELEGRAM_WEBHOOK_SECRET")
+# Another Bot API server: a self-hosted one, or the test suite's fake one on loopback.
+TELEGRAM_BOT_API_URL = os.environ.get("TELEGRAM_BOT_API_URL", "https://api.telegram.org")
+# The card processor's webhook (solidarity.ledger, docs/treasurer-guide.md): the HMAC key
+# it signs each call with. Unset, /hooks/card/ answers 503.
+CARD_WEBHOOK_SECRET = envsecret("SOLIDARITY_CARD_WEBHOOK_SECRET")
+TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory
