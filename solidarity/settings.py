@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "solidarity.bot",
     "solidarity.ledger",
     "solidarity.transparency",
+    "solidarity.jobs",
+    "solidarity.screening",
 ]
 
 MIDDLEWARE = [

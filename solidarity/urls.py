@@ -10,5 +10,7 @@ urlpatterns = [
     path("hooks/", include("solidarity.ledger.hook_urls")),
     path("transparency/", include("solidarity.transparency.urls")),
     path("telegram/", include("solidarity.bot.urls")),
+    path("staff/jobs/", include("solidarity.jobs.urls")),
+    path("status/jobs/", include("solidarity.jobs.applicant_urls")),
     path("", include("solidarity.intake.urls")),
 ]

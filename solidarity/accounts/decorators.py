@@ -43,6 +43,19 @@ def coordinator_required(view):
     return wrapper
 
 
+def manager_required(view):
+    """Coordinators and administrators: the people who add, approve and revoke staff."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.manages_staff:
+            return forbidden(request, _("This page is for coordinators and administrators."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def vault_required(view):
     """Staff with the vault unlocked in this session; the view gets ``staff_key``."""
 

@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 from solidarity.accounts import services, totp
 from solidarity.accounts.models import User
 from solidarity.audit import services as audit
+from solidarity.cases import access
 from solidarity.cases.models import Case, Programme
 from solidarity.intake.services import submit_application
 from solidarity.vault import keyring
@@ -85,14 +86,30 @@ def load_demo(applications: int = DEMO_APPLICATIONS) -> bool:
         )
     codes = [_submit(i) for i in range(applications)]
     _spread_over_time(codes, coordinator)
+    _assign_some(codes, coordinator, coordinator_passphrase)
     return True
 
 
-def demo_logins() -> list[DemoLogin]:
+# The demo volunteer gets this many of the newest cases, so their "My cases" is not empty.
+_DEMO_VOLUNTEER_CASES = 5
+
+
+def _assign_some(codes: list[str], coordinator: User, passphrase: str) -> None:
+    """Assign a few cases to the demo volunteer, with real access grants (as a coordinator
+    would from the queue)."""
+    volunteer = User.objects.filter(role=User.Role.VOLUNTEER).order_by("id").first()
+    if volunteer is None or not codes:
+        return
+    key = keyring.unlock_staff_key(coordinator, passphrase)
+    ids = Case.objects.filter(code__in=codes[-_DEMO_VOLUNTEER_CASES:]).values_list("id", flat=True)
+    access.assign_cases(list(ids), volunteer, by=coordinator, staff_private_key=key)
+
+
+def demo_logins(staff=DEMO_STAFF) -> list[DemoLogin]:
     """The demo staff with their passphrases, TOTP secrets and the code valid right now."""
     keyring.organisation()  # raises VaultNotInitialisedError on an empty directory
     logins = []
-    for username, role, passphrase in DEMO_STAFF:
+    for username, role, passphrase in staff:
         device = TOTPDevice.objects.filter(user__username=username).first()
         if device is None:
             continue

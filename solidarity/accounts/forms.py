@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from solidarity.accounts.models import User
+from solidarity.cases import services as cases
 from solidarity.cases.models import Case, Programme
 from solidarity.intake.forms import ANY, MultipleFileField, clean_uploads
 from solidarity.vault.core import MAX_PASSPHRASE_LENGTH
@@ -40,6 +42,8 @@ class UnlockForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's filters. Invalid values are dropped, never an error page."""
+
     programme = forms.ChoiceField(
         label=_("Programme"),
         choices=[("", _("All programmes")), *Programme.choices],
@@ -48,7 +52,76 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All statuses")), *Case.Status.choices], required=False
     )
-    before = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    flag = forms.ChoiceField(label=_("Flag"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    received_after = forms.DateField(
+        label=_("Received on or after"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    received_before = forms.DateField(
+        label=_("Received on or before"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    cursor = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, assignees=(), flag_kinds=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", _("Anyone or no one")),
+            (cases.UNASSIGNED, _("Not assigned")),
+            *[(str(user.pk), user.username) for user in assignees],
+        ]
+        if flag_kinds:
+            self.fields["flag"].choices = [("", _("Any or none")), *flag_kinds]
+        else:
+            del self.fields["flag"]
+
+    def filters(self) -> cases.QueueFilters:
+        """The valid filters; a field with an invalid value counts as not set."""
+        self.is_valid()
+        data = {
+            name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors
+        }
+        assignee = data.get("assignee") or None
+        if assignee and assignee != cases.UNASSIGNED:
+            assignee = int(assignee)
+        return cases.QueueFilters(
+            programme=data.get("programme") or "",
+            status=data.get("status") or "",
+            flag=data.get("flag") or "",
+            assignee=assignee,
+            received_after=data.get("received_after"),
+            received_before=data.get("received_before"),
+        )
+
+    def page_cursor(self) -> cases.Cursor | None:
+        return cases.Cursor.parse(self.data.get("cursor", ""))
+
+
+def _assignee_choices(assignees) -> list[tuple[str, str]]:
+    return [(str(user.pk), f"{user.username} · {user.get_role_display()}") for user in assignees]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int)
+
+    def __init__(self, *args, assignees=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = _assignee_choices(assignees)
+
+
+class BulkAssignForm(AssignForm):
+    case = forms.TypedMultipleChoiceField(label=_("Cases"), coerce=int)
+    back = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any case id may be posted; the service checks each exists and opens it.
+        self.fields["case"].choices = [
+            (value, value) for value in (self.data.getlist("case") if self.data else [])
+        ]
 
 
 class StaffMessageForm(forms.Form):
@@ -73,3 +146,61 @@ class StaffMessageForm(forms.Form):
         if not data.get("body", "").strip() and not data.get("files"):
             raise forms.ValidationError(_("Write a message or attach a file."))
         return data
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("A pseudonym, never a legal name: staff lists are seized too."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices)
+
+
+class EnrolForm(forms.Form):
+    passphrase = forms.CharField(
+        label=_("Choose a passphrase"),
+        max_length=MAX_PASSPHRASE_LENGTH,
+        strip=False,
+        help_text=_(
+            "At least 14 characters: four or more words you can remember. It signs you in "
+            "and unlocks your key; nobody can reset it for you."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    passphrase_again = forms.CharField(
+        label=_("The same passphrase again"),
+        max_length=MAX_PASSPHRASE_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passphrase") != data.get("passphrase_again"):
+            raise forms.ValidationError(_("The two passphrases differ."))
+        return data
+
+
+class RevokeForm(forms.Form):
+    confirm = forms.CharField(
+        label=_("Type the username to confirm"),
+        max_length=150,
+    )
+
+    def __init__(self, *args, username: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.username = username
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.username:
+            raise forms.ValidationError(_("This is not the username of the account."))
+        return value

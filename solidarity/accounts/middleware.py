@@ -13,7 +13,8 @@ from solidarity.vault import session as vault_session
 # Session key holding the time (Unix seconds) of the staff member's last request.
 LAST_SEEN_KEY = "staff_last_seen"
 # Staff pages open to people not signed in; every other page in the namespace needs both factors.
-_OPEN_STAFF_PAGES = frozenset({"login", "logout"})
+# "enrol" is the one-time link of a new staff member, who has no login yet.
+_OPEN_STAFF_PAGES = frozenset({"login", "logout", "enrol"})
 
 
 class StaffVaultMiddleware:

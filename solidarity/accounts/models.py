@@ -23,10 +23,26 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(blank=True)
+    # Set when the account was revoked: sessions ended, keys deleted, login disabled for good.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_coordinator(self) -> bool:
         return self.role == self.Role.COORDINATOR
+
+    @property
+    def is_volunteer(self) -> bool:
+        return self.role == self.Role.VOLUNTEER
+
+    @property
+    def manages_staff(self) -> bool:
+        """Coordinators and administrators add, approve and revoke staff accounts."""
+        return self.role in (self.Role.COORDINATOR, self.Role.ADMIN)
+
+    @property
+    def can_be_assigned(self) -> bool:
+        """Cases are assigned to volunteers (with a grant) or coordinators (who need none)."""
+        return self.role in (self.Role.COORDINATOR, self.Role.VOLUNTEER) and self.revoked_at is None
 
 
 # A person typing a 14+ character passphrase and a code misses a few times at most; ten
@@ -56,3 +72,68 @@ class LoginThrottle(models.Model):
             self.window_started = now
             self.failures = 1
         self.save(update_fields=["window_started", "failures"])
+
+
+class StaffSession(models.Model):
+    """A session a staff member signed in with, so revoking them ends each one at once
+    instead of searching every session in the database."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+
+# A link sent over a side channel should be used the same day; three days covers a weekend.
+INVITE_LIFETIME = datetime.timedelta(days=3)
+
+
+class StaffInvite(models.Model):
+    """The one-time enrolment of a new staff account.
+
+    The link carries a random token; only its keyed digest is stored, and it is cleared when
+    used. The account stays inactive until someone approves it after comparing the key
+    fingerprint with the new person over a channel they trust, so a link intercepted and
+    used first by someone else gets them nowhere.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="invite")
+    token_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.enrolled_at is not None and self.approved_at is None
+
+
+# Counters are spread over this many rows per (programme, status), by case id, so that
+# concurrent submissions do not all queue on one row lock of the counts table.
+QUEUE_COUNT_SLOTS = 8
+
+
+class QueueCount(models.Model):
+    """How many cases have each programme and status, for the queue's counts table.
+
+    Kept by database triggers on cases_case (migration accounts/0004), so every way a case is
+    created, moved or deleted counts, and the queue never counts a million rows per page.
+    """
+
+    programme = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    slot = models.PositiveSmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "status", "slot"], name="queue_count_one_row_per_slot"
+            )
+        ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -16,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from solidarity.accounts import totp
-from solidarity.accounts.models import LoginThrottle, User
+from solidarity.accounts.models import LoginThrottle, StaffSession, User
 from solidarity.accounts.passphrases import check_staff_passphrase
 from solidarity.audit import services as audit
 from solidarity.cases import services as cases
@@ -162,9 +164,43 @@ def log_in(request: HttpRequest, username: str, passphrase: str, code: str) -> b
     with transaction.atomic():
         auth_login(request, user)
         otp_login(request, device)
+        _remember_session(request, user)
         _clear_failures(user)
         audit.record("staff.login", actor=user)
     return private_key
+
+
+def _remember_session(request: HttpRequest, user: User) -> None:
+    """Note this session under its user, so revocation finds it without a search."""
+    if request.session.session_key is None:
+        request.session.save()
+    store = _session_store()
+    # Sessions that ended by expiry or a closed browser leave rows behind; drop them here.
+    stale = [
+        row.pk
+        for row in StaffSession.objects.filter(user=user)
+        if not store().exists(row.session_key)
+    ]
+    StaffSession.objects.filter(pk__in=stale).delete()
+    StaffSession.objects.get_or_create(
+        session_key=request.session.session_key, defaults={"user": user}
+    )
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def end_all_sessions(user: User) -> int:
+    """End every session ``user`` signed in with, at once (the server halves of their unlocked
+    keys go with them). Returns how many were recorded. Call inside the revocation's
+    transaction."""
+    store = _session_store()
+    rows = list(StaffSession.objects.filter(user=user))
+    for row in rows:
+        store(session_key=row.session_key).delete()
+    StaffSession.objects.filter(user=user).delete()
+    return len(rows)
 
 
 def unlock_vault(user: User, passphrase: str) -> bytes:
@@ -196,6 +232,8 @@ def log_out(request: HttpRequest, response: HttpResponse | None, *, reason: str)
     user = request.user
     if user.is_authenticated:
         audit.record("staff.logout", actor=user, reason=reason)
+    if request.session.session_key:
+        StaffSession.objects.filter(session_key=request.session.session_key).delete()
     vault_session.lock(request, response, vault_session.STAFF)
     auth_logout(request)
 

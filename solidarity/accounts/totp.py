@@ -55,3 +55,8 @@ def terminal_qr(uri: str) -> str:
     out = io.StringIO()
     segno.make(uri).terminal(out=out, compact=True)
     return out.getvalue()
+
+
+def svg_data_uri(uri: str) -> str:
+    """A QR code of ``uri`` as an SVG data URI, for the enrolment page (no request elsewhere)."""
+    return segno.make(uri).svg_data_uri(scale=4)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from solidarity.accounts import services
+from solidarity.accounts import display, services
 from solidarity.accounts.decorators import (
     coordinator_required,
     forbidden,
@@ -20,7 +21,16 @@ from solidarity.accounts.decorators import (
     vault_required,
 )
 from solidarity.accounts.display import INLINE_IMAGE_TYPES, answer_rows, queue_counts, queue_rows
-from solidarity.accounts.forms import LoginForm, QueueFilterForm, StaffMessageForm, UnlockForm
+from solidarity.accounts.forms import (
+    AssignForm,
+    BulkAssignForm,
+    LoginForm,
+    QueueFilterForm,
+    StaffMessageForm,
+    UnlockForm,
+)
+from solidarity.accounts.models import User
+from solidarity.cases import access
 from solidarity.cases import services as cases
 from solidarity.cases.models import Attachment, Case
 from solidarity.intake.forms import ATTACHMENT_KINDS
@@ -38,6 +48,8 @@ def _next_url(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
+    if request.user.is_authenticated:
+        return _landing(request.user)
     return reverse("staff:queue")
 
 
@@ -124,25 +136,46 @@ def logout(request: HttpRequest) -> HttpResponse:
 # --- the queue ----------------------------------------------------------------------------
 
 
+def _landing(user) -> str:
+    """Where a staff member starts: the page of their role."""
+    if user.is_volunteer:
+        return reverse("staff:my_cases")
+    if user.role == User.Role.ADMIN:
+        return reverse("staff:people")
+    if user.role == User.Role.TREASURER:
+        return reverse("ledger:overview")
+    if user.role == User.Role.JOB_COACH:
+        return reverse("jobs:overview")
+    return reverse("staff:queue")
+
+
+def _queue_link(filters: QueryDict, cursor: cases.Cursor) -> str:
+    query = filters.copy()
+    query["cursor"] = str(cursor)
+    return "?" + query.urlencode()
+
+
 @require_GET
-@coordinator_required
+@staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {}
-    programme = filters.get("programme") or ""
-    status = filters.get("status") or ""
+    """The coordinators' queue; everyone else is sent to the page of their role."""
+    user = request.user
+    if not user.is_coordinator:
+        if _landing(user) != reverse("staff:queue"):
+            return redirect(_landing(user))
+        return forbidden(request, _("This page is for coordinators."))
+    assignees = display.assignable_staff()
+    form = QueueFilterForm(request.GET, assignees=assignees, flag_kinds=display.flag_kinds())
+    filters = form.filters()
     # One row more than a page tells whether an older page exists.
-    page = cases.queue_page(
-        programme=programme,
-        status=status,
-        before_id=filters.get("before"),
-        size=cases.PAGE_SIZE + 1,
-    )
-    has_older = len(page) > cases.PAGE_SIZE
-    page = page[: cases.PAGE_SIZE]
+    page = cases.queue_page(filters, cursor=form.page_cursor(), size=cases.PAGE_SIZE + 1)
     older = None
-    if has_older:
-        older = {"programme": programme, "status": status, "before": page[-1].id}
+    if len(page) > cases.PAGE_SIZE:
+        page = page[: cases.PAGE_SIZE]
+        last = page[-1]
+        older = _queue_link(request.GET, cases.Cursor(last.received_on, last.id))
+    unlocked = vault_session.is_unlocked(request, vault_session.STAFF)
+    bulk = BulkAssignForm(assignees=assignees) if unlocked else None
     return render(
         request,
         "staff/queue.html",
@@ -150,10 +183,105 @@ def queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": queue_rows(page),
             "older": older,
-            "filtered": bool(programme or status or filters.get("before")),
+            "filtered": any(request.GET.get(name) for name in form.fields),
+            "bulk": bulk,
+            "back": request.get_full_path(),
             **queue_counts(),
         },
     )
+
+
+@require_GET
+@staff_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """A volunteer's own queue: only the cases granted to them."""
+    user = request.user
+    if user.is_coordinator:
+        return redirect(f"{reverse('staff:queue')}?assignee={user.pk}")
+    if not user.is_volunteer:
+        return forbidden(request, _("This page is for volunteers."))
+    cursor = cases.Cursor.parse(request.GET.get("cursor", ""))
+    page = cases.granted_cases_page(user, cursor=cursor, size=cases.PAGE_SIZE + 1)
+    older = None
+    if len(page) > cases.PAGE_SIZE:
+        page = page[: cases.PAGE_SIZE]
+        older = _queue_link(QueryDict(), cases.Cursor(page[-1].received_on, page[-1].id))
+    return render(request, "staff/my_cases.html", {"rows": queue_rows(page), "older": older})
+
+
+def _safe_back(request: HttpRequest, target: str) -> str:
+    """Back to the queue page the form was on (its filters and page), and nowhere else."""
+    queue_url = reverse("staff:queue")
+    if (target == queue_url or target.startswith(queue_url + "?")) and (
+        url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return queue_url
+
+
+_ASSIGN_ERRORS = (access.AccessError, User.DoesNotExist)
+
+
+@require_POST
+@coordinator_required
+@vault_required
+def bulk_assign(request: HttpRequest, *, staff_key: bytes) -> HttpResponse:
+    """Assign every ticked case of a queue page to one person, each with its own grant."""
+    form = BulkAssignForm(request.POST, assignees=display.assignable_staff())
+    back = _safe_back(request, request.POST.get("back", ""))
+    if not form.is_valid():
+        messages.error(request, _("Tick at least one case and choose whom to assign them to."))
+        return redirect(back)
+    try:
+        assignee = User.objects.get(pk=form.cleaned_data["assignee"])
+        done = access.assign_cases(
+            form.cleaned_data["case"], assignee, by=request.user, staff_private_key=staff_key
+        )
+    except _ASSIGN_ERRORS:
+        messages.error(request, _("Nothing was assigned: these cases cannot go to this person."))
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s case assigned to %(name)s.",
+            "%(n)s cases assigned to %(name)s.",
+            len(done),
+        )
+        % {"n": len(done), "name": assignee.username},
+    )
+    return redirect(back)
+
+
+def _back_to_access(case: Case) -> HttpResponse:
+    return redirect(reverse("staff:case", args=[case.code]) + "#access")
+
+
+@require_POST
+@coordinator_required
+@vault_required
+def case_assign(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpResponse:
+    case = get_object_or_404(Case, code=code)
+    form = AssignForm(request.POST, assignees=display.assignable_staff())
+    if not form.is_valid():
+        messages.error(request, _("Choose whom to assign the case to."))
+        return _back_to_access(case)
+    try:
+        assignee = User.objects.get(pk=form.cleaned_data["assignee"])
+        access.assign_case(case.pk, assignee, by=request.user, staff_private_key=staff_key)
+    except _ASSIGN_ERRORS:
+        messages.error(request, _("The case cannot be assigned to this person."))
+        return _back_to_access(case)
+    messages.success(request, _("Assigned to %(name)s.") % {"name": assignee.username})
+    return _back_to_access(case)
+
+
+@require_POST
+@coordinator_required
+def case_unassign(request: HttpRequest, code: str) -> HttpResponse:
+    case = get_object_or_404(Case, code=code)
+    access.unassign_case(case.pk, by=request.user)
+    messages.success(request, _("The case is no longer assigned; its access grant is deleted."))
+    return _back_to_access(case)
 
 
 # --- one case -----------------------------------------------------------------------------
@@ -183,6 +311,7 @@ def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpRes
         opened = services.view_case(request.user, case, staff_key)
     except cases.CaseAccessDeniedError:
         return forbidden(request, _("You hold no key that opens this case."))
+    access_panel = display.access_panel(case, request.user)
     files = [
         {
             **item,
@@ -203,6 +332,7 @@ def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpRes
                 for m in opened.messages
             ],
             "form": form,
+            "access": access_panel,
         },
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from solidarity.audit.models import AuditEvent, AuditHead
 
@@ -61,10 +62,17 @@ class ChainReport:
     checked: int
     first_bad_id: int | None = None
     reason: str = ""
+    head_hash: str = ""
 
 
 def verify_chain() -> ChainReport:
-    """Walk the log from the start; report the first row whose hash or link does not hold."""
+    """Walk the log from the start; report the first row whose hash or link does not hold.
+
+    An edited row fails its own hash; a deleted or moved row breaks the link of the row
+    that follows it; removing the newest rows (or the head itself) leaves the head
+    disagreeing with the chain. Someone who rewrites every later row and the head too is
+    caught only by comparing the head with a copy kept elsewhere (`audit verify` prints it).
+    """
     prev = GENESIS
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
@@ -73,13 +81,48 @@ def verify_chain() -> ChainReport:
                 False,
                 checked,
                 event.id,
-                "link to the previous entry is broken (deleted or reordered)",
+                _("link to the previous entry is broken (deleted or reordered)"),
             )
         if _digest(prev, event) != event.hash:
-            return ChainReport(False, checked, event.id, "entry was edited")
+            return ChainReport(False, checked, event.id, _("entry was edited"))
         prev = event.hash
         checked += 1
     head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_hash != prev or head.count != checked):
-        return ChainReport(False, checked, None, "the newest entries were removed")
-    return ChainReport(True, checked)
+    if head is None:
+        if checked:
+            return ChainReport(False, checked, None, _("the head of the log was removed"))
+        return ChainReport(True, 0)
+    if head.last_hash != prev or head.count != checked:
+        if head.count < checked:
+            reason = _("entries were added after the head (not through the log)")
+        else:
+            reason = _("the newest entries were removed")
+        return ChainReport(False, checked, None, reason)
+    return ChainReport(True, checked, head_hash=head.last_hash)
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+def recent_events(
+    *,
+    action: str = "",
+    subject: str = "",
+    before_id: int | None = None,
+    size: int = AUDIT_PAGE_SIZE,
+) -> list[AuditEvent]:
+    """One page of the log, newest first, by keyset (``before_id``). ``action`` matches a
+    prefix ("case." for all case work); ``subject`` matches exactly (a case code)."""
+    qs = AuditEvent.objects.order_by("-id")
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if subject:
+        qs = qs.filter(subject=subject)
+    if before_id:
+        qs = qs.filter(id__lt=before_id)
+    return list(qs[:size])
+
+
+def log_size() -> int:
+    head = AuditHead.objects.filter(pk=1).first()
+    return head.count if head else 0

@@ -381,6 +381,7 @@ STEPS: list[Step] = [
     SituationStep("situation"),
     TextStep("employer"),
     TextStep("role", skippable=True),
+    TextStep("service_number", skippable=True),
     DateStep("since", skippable=True),
     *_amount("debt_contract"),
     *_amount("debt_loans"),

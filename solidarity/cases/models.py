@@ -37,9 +37,18 @@ class Case(models.Model):
     answers_sealed = models.BinaryField()
 
     class Meta:
+        # The queue lists newest first by (received_on, id) and filters by the columns below;
+        # each index ends in that order, so a page is an index range, never a sort
+        # (bench/queue.py, docs/benchmarks.md "Queue").
         indexes = [
-            models.Index(fields=["status", "-id"], name="case_status_recent"),
-            models.Index(fields=["programme", "status", "-id"], name="case_prog_status_recent"),
+            models.Index(fields=["-received_on", "-id"], name="case_recent"),
+            models.Index(fields=["status", "-received_on", "-id"], name="case_status_recent"),
+            models.Index(fields=["programme", "-received_on", "-id"], name="case_prog_recent"),
+            models.Index(
+                fields=["programme", "status", "-received_on", "-id"],
+                name="case_prog_status_recent",
+            ),
+            models.Index(fields=["assignee", "-received_on", "-id"], name="case_assignee_recent"),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +83,132 @@ class Attachment(models.Model):
     file_key_sealed = models.BinaryField()
     meta_sealed = models.BinaryField()
     added_on = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CaseStateError(Exception):
+    """The requested status change is not allowed from the case's current status."""
+
+
+# Which status a case may move to from each status. Anything else raises CaseStateError.
+# MORE_INFO goes back to IN_REVIEW when work resumes; a coordinator may reopen a rejected or
+# closed case (a new fact, an appeal), which puts it back under review rather than verified.
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    # A coordinator may ask for more or reject at once (an obvious duplicate or provocation),
+    # but never verify a case nobody has checked.
+    Case.Status.NEW: frozenset(
+        {Case.Status.IN_REVIEW, Case.Status.MORE_INFO, Case.Status.REJECTED}
+    ),
+    Case.Status.IN_REVIEW: frozenset(
+        {Case.Status.MORE_INFO, Case.Status.VERIFIED, Case.Status.REJECTED}
+    ),
+    Case.Status.MORE_INFO: frozenset(
+        {Case.Status.IN_REVIEW, Case.Status.VERIFIED, Case.Status.REJECTED}
+    ),
+    Case.Status.VERIFIED: frozenset({Case.Status.CLOSED, Case.Status.IN_REVIEW}),
+    Case.Status.REJECTED: frozenset({Case.Status.IN_REVIEW, Case.Status.CLOSED}),
+    Case.Status.CLOSED: frozenset({Case.Status.IN_REVIEW}),
+}
+
+
+def check_transition(current: str, new: str) -> None:
+    """Raise CaseStateError unless a case may move from ``current`` to ``new``."""
+    if new not in CASE_TRANSITIONS.get(current, frozenset()):
+        raise CaseStateError(f"{current} -> {new}")
+
+
+class ChecklistItem(models.TextChoices):
+    """Every verification step of every programme; ``CHECKLISTS`` says which apply where."""
+
+    SERVICE_ID = "service_id", _("Service ID seen")
+    SEPARATION_PAPERS = "separation_papers", _("Resignation or dismissal papers")
+    VIDEO_STATEMENT = "video_statement", _("Video statement")
+    VOUCHED = "vouched", _("Vouched for by an already verified officer")
+    EMPLOYMENT_PROOF = "employment_proof", _("Proof of employment")
+    DISMISSAL_EVIDENCE = "dismissal_evidence", _("Evidence of dismissal or strike")
+    REPRESSION_EVIDENCE = "repression_evidence", _("Evidence of repression")
+    SCREENING_CLEAR = "screening_clear", _("Screening clear")
+
+
+CHECKLISTS: dict[str, tuple[str, ...]] = {
+    Programme.SECURITY_FORCES: (
+        ChecklistItem.SERVICE_ID,
+        ChecklistItem.SEPARATION_PAPERS,
+        ChecklistItem.VIDEO_STATEMENT,
+        ChecklistItem.VOUCHED,
+        ChecklistItem.SCREENING_CLEAR,
+    ),
+    Programme.WORKERS: (
+        ChecklistItem.EMPLOYMENT_PROOF,
+        ChecklistItem.DISMISSAL_EVIDENCE,
+        ChecklistItem.SCREENING_CLEAR,
+    ),
+    Programme.REPRESSION: (
+        ChecklistItem.REPRESSION_EVIDENCE,
+        ChecklistItem.SCREENING_CLEAR,
+    ),
+}
+
+
+class ChecklistEntry(models.Model):
+    """The state of one verification step of one case.
+
+    The evidence note (and, for a vouch, the voucher's case code) is sealed to the case key:
+    notes name documents and people, and a voucher's code in clear would let a seized
+    database link two applicants.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="checklist")
+    item = models.CharField(max_length=32, choices=ChecklistItem.choices)
+    done = models.BooleanField(default=False)
+    note_sealed = models.BinaryField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_on = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "item"], name="checklist_one_row_per_item"),
+        ]
+
+
+class Decision(models.Model):
+    """A coordinator's verification decision. Append-only: a new decision supersedes."""
+
+    class Outcome(models.TextChoices):
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        MORE_INFO = "more_info", _("More information needed")
+
+    class ReasonCategory(models.TextChoices):
+        # Short, non-identifying labels that may stay in clear for statistics.
+        NONE = "", _("— (none)")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        DUPLICATE = "duplicate", _("Duplicate application")
+        INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
+        SUSPECTED_PROVOCATION = "suspected_provocation", _("Suspected provocation")
+        KNOWN_ABUSER = "known_abuser", _("Identified as an abuser")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason_category = models.CharField(
+        max_length=32, choices=ReasonCategory.choices, blank=True, default=""
+    )
+    # The coordinator's full reasoning, sealed to the case key; may name people.
+    reason_sealed = models.BinaryField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_on = models.DateField()
+    # The message the applicant was sent with this decision, if any.
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="decision"
+    )
 
     class Meta:
         ordering = ["id"]

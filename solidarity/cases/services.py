@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Sum
 from django.utils import timezone
 
+from solidarity.accounts.models import QueueCount
 from solidarity.audit import services as audit
 from solidarity.cases import sealed
 from solidarity.cases.models import Attachment, Case, Message
-from solidarity.vault import core, keyring
+from solidarity.vault import keyring
 
 
 class CaseAccessDeniedError(Exception):
@@ -29,14 +32,24 @@ def file_meta(item: dict) -> dict:
     }
 
 
+# Only these roles ever open a case: coordinators through the intake key, volunteers (and
+# coordinators) through an access grant. An administrator, treasurer, job coach or trustee
+# is refused even if a key copy were somehow made for them.
+CASE_ROLES = frozenset({"coordinator", "volunteer"})
+
+
 def case_private_key_for_staff(case: Case, user, staff_private_key: bytes) -> bytes:
-    """Open the case key with what this staff member holds. Raises CaseAccessDeniedError."""
-    if user.is_coordinator and keyring.has_intake_access(user):
-        intake_private = keyring.open_intake_key(user, staff_private_key)
-        return core.open_case_key_with_intake(
-            bytes(case.case_key_for_intake_sealed), intake_private
-        )
-    raise CaseAccessDeniedError("no key for this case")
+    """Open the case key with what this staff member holds: the intake key (coordinators) or
+    an access grant for this case. Raises CaseAccessDeniedError."""
+    if user.role not in CASE_ROLES or user.revoked_at is not None:
+        raise CaseAccessDeniedError("this role opens no case")
+    try:
+        if user.is_coordinator and keyring.has_intake_access(user):
+            intake_private = keyring.open_intake_key(user, staff_private_key)
+            return keyring.open_case_key_with_intake(case, intake_private)
+        return keyring.open_case_key_with_grant(case, user, staff_private_key)
+    except keyring.NoGrantError:
+        raise CaseAccessDeniedError("no key for this case") from None
 
 
 @dataclass(frozen=True)
@@ -91,14 +104,45 @@ def read_attachment(case: Case, attachment_id: int, private_key: bytes) -> tuple
     return meta, sealed.read_file(private_key, attachment.blob_name, attachment.file_key_sealed)
 
 
+class CaseRekeyedError(Exception):
+    """The case was re-keyed while something was being sealed to its old key: seal again."""
+
+
+def lock_case_for_sealing(case: Case, public_key: bytes) -> Case:
+    """Lock the case row and check that ``public_key`` is still its key.
+
+    Call inside the transaction that stores something sealed with ``public_key``: a re-key
+    (which locks the same row) then either finished before, and this raises
+    CaseRekeyedError, or waits until the new row is stored and moves it to the new key.
+    """
+    current = Case.objects.select_for_update().only("id", "case_public_key").get(pk=case.pk)
+    if bytes(current.case_public_key) != public_key:
+        raise CaseRekeyedError(case.code)
+    return current
+
+
+# A re-key finishes in milliseconds; two misses in a row mean something else is wrong.
+_SEALING_ATTEMPTS = 3
+
+
 def store_message(case: Case, body: str, files: list[dict], *, author) -> Message:
     """Seal a message (and its files) to the case key. ``author`` None means the applicant."""
+    for _attempt in range(_SEALING_ATTEMPTS - 1):
+        try:
+            return _store_message(case, body, files, author=author)
+        except CaseRekeyedError:
+            case.refresh_from_db(fields=["case_public_key"])
+    return _store_message(case, body, files, author=author)
+
+
+def _store_message(case: Case, body: str, files: list[dict], *, author) -> Message:
     public_key = bytes(case.case_public_key)
     today = timezone.localdate()
     stored = [(*sealed.store_file(public_key, f["file"].data), f) for f in files]
     document = {"body": body, "sent_at": timezone.now().isoformat(timespec="minutes")}
     try:
         with transaction.atomic():
+            lock_case_for_sealing(case, public_key)
             message = Message.objects.create(
                 case=case,
                 from_applicant=author is None,
@@ -127,35 +171,129 @@ def store_message(case: Case, body: str, files: list[dict], *, author) -> Messag
     return message
 
 
-def status_counts() -> dict[str, int]:
-    rows = Case.objects.values("status").annotate(n=Count("id"))
-    counts = {value: 0 for value, _label in Case.Status.choices}
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
-
-
 def programme_status_counts() -> list[dict]:
+    """Cases per programme and status, from the counts table the database keeps current
+    (accounts.QueueCount): counting a million rows on every queue page would take seconds."""
     return list(
-        Case.objects.values("programme", "status")
-        .annotate(n=Count("id"))
+        QueueCount.objects.values("programme", "status")
+        .annotate(n=Sum("n"))
+        .filter(n__gt=0)
         .order_by("programme", "status")
     )
+
+
+def status_counts() -> dict[str, int]:
+    counts = {value: 0 for value, _label in Case.Status.choices}
+    for row in programme_status_counts():
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+    return counts
 
 
 PAGE_SIZE = 50
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue is narrowed to. Every filter is a plain column the queue may show."""
+
+    programme: str = ""
+    status: str = ""
+    # A screening flag kind: cases with an open flag of this kind (needs solidarity.screening).
+    flag: str = ""
+    # A staff member's id, or UNASSIGNED.
+    assignee: int | str | None = None
+    received_after: datetime.date | None = None  # on or after this day
+    received_before: datetime.date | None = None  # on or before this day
+
+
+UNASSIGNED = "none"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a queue page ends: pages go on with older cases (keyset, never OFFSET)."""
+
+    received_on: datetime.date
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.received_on.isoformat()}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor | None:
+        day, _dot, number = (text or "").partition(".")
+        try:
+            return cls(datetime.date.fromisoformat(day), int(number))
+        except ValueError:
+            return None
+
+
+def flags_available() -> bool:
+    """Whether the screening app (which owns case flags) is installed here."""
+    if not apps.is_installed("solidarity.screening"):
+        return False
+    try:
+        apps.get_model("screening", "CaseFlag")
+    except LookupError:
+        return False
+    return True
+
+
+def _ordered(qs):
+    # Newest first by the day received; id breaks ties and keeps the order total for keysets.
+    return qs.order_by("-received_on", "-id")
+
+
+def _after_cursor(qs, cursor: Cursor | None):
+    if cursor is None:
+        return qs
+    # (received_on, id) < cursor, written so that an index on (…, received_on, id) is used as
+    # a range: everything up to the cursor's day, minus that day's rows at or after its id.
+    return qs.filter(received_on__lte=cursor.received_on).exclude(
+        received_on=cursor.received_on, id__gte=cursor.id
+    )
+
+
+def filter_queue(qs, filters: QueueFilters):
+    if filters.programme:
+        qs = qs.filter(programme=filters.programme)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.assignee == UNASSIGNED:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=filters.assignee)
+    if filters.received_after:
+        qs = qs.filter(received_on__gte=filters.received_after)
+    if filters.received_before:
+        qs = qs.filter(received_on__lte=filters.received_before)
+    if filters.flag:
+        if not flags_available():
+            return qs.none()  # asked for flags that do not exist here: match nothing
+        flag_model = apps.get_model("screening", "CaseFlag")
+        flagged = flag_model.objects.filter(kind=filters.flag, state="open").values("case_id")
+        qs = qs.filter(id__in=flagged)
+    return qs
+
+
+_QUEUE_COLUMNS = ("id", "code", "programme", "status", "received_on", "assignee_id")
+
+
 def queue_page(
-    *, programme: str = "", status: str = "", before_id: int | None = None, size: int = PAGE_SIZE
+    filters: QueueFilters | None = None,
+    *,
+    cursor: Cursor | None = None,
+    size: int = PAGE_SIZE,
+    programme: str = "",
+    status: str = "",
 ) -> list[Case]:
-    """One page of the queue, newest first, by keyset (``before_id``) rather than OFFSET."""
-    qs = Case.objects.only(
-        "id", "code", "programme", "status", "received_on", "assignee_id"
-    ).order_by("-id")
-    if programme:
-        qs = qs.filter(programme=programme)
-    if status:
-        qs = qs.filter(status=status)
-    if before_id:
-        qs = qs.filter(id__lt=before_id)
-    return list(qs[:size])
+    """One page of the queue, newest first, by keyset (``cursor``) rather than OFFSET."""
+    filters = filters or QueueFilters(programme=programme, status=status)
+    qs = filter_queue(Case.objects.only(*_QUEUE_COLUMNS), filters)
+    return list(_ordered(_after_cursor(qs, cursor))[:size])
+
+
+def granted_cases_page(user, *, cursor: Cursor | None = None, size: int = PAGE_SIZE) -> list[Case]:
+    """A volunteer's own queue: only the cases they hold an access grant for."""
+    qs = Case.objects.only(*_QUEUE_COLUMNS).filter(access_grants__user=user)
+    return list(_ordered(_after_cursor(qs, cursor))[:size])

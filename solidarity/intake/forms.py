@@ -140,6 +140,16 @@ class ApplicationForm(forms.Form):
         help_text=_("For example: the unit, department or factory. You may be general."),
     )
     role = forms.CharField(label=_("Your role or rank"), max_length=300, required=False)
+    # Optional: lets screening find the same officer applying twice, or a listed abuser. It
+    # is sealed like every answer and compared only as a keyed hash.
+    service_number = forms.CharField(
+        label=_("Service ID or badge number"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "Optional. It helps us check your application; it is sealed like everything else."
+        ),
+    )
     since = forms.DateField(
         label=_("Since when (date you quit, were dismissed or went on strike)"),
         required=False,

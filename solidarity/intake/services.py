@@ -13,6 +13,7 @@ from django.utils import timezone
 from solidarity.cases import sealed
 from solidarity.cases.models import Attachment, Case, Message
 from solidarity.cases.services import file_meta, store_message
+from solidarity.cases.verification import applicant_explanation
 from solidarity.intake import receipts
 from solidarity.intake.forms import ApplicantMessageForm, ApplicationForm
 from solidarity.intake.throttle import FloodGate
@@ -110,9 +111,12 @@ def _save_case(programme, language, keys, answers, stored, today) -> Case:
                     language=language,
                     case_public_key=keys.public_key,
                     case_key_for_intake_sealed=keys.key_for_intake_sealed,
-                    case_key_for_receipt_locked=keys.key_for_receipt_sealed,
+                    # The receipt opens the applicant's key (vault.ApplicantKey), not this
+                    # column, which only cases from before applicant keys still use.
+                    case_key_for_receipt_locked=b"",
                     answers_sealed=sealed.seal_json(keys.public_key, answers),
                 )
+                keyring.store_applicant_key(case, keys)
                 Attachment.objects.bulk_create(
                     Attachment(
                         case=case,
@@ -147,9 +151,7 @@ def open_receipt(code: str, passphrase: str, *, client: str) -> tuple[Case, byte
             core.burn_receipt_attempt(keyring.params())
             raise ReceiptRejectedError()
         try:
-            key = core.open_case_key_with_receipt(
-                bytes(case.case_key_for_receipt_locked), phrase, keyring.params()
-            )
+            key = keyring.open_case_key_with_receipt(case, phrase)
         except core.VaultError:
             raise ReceiptRejectedError() from None
     except ReceiptRejectedError:
@@ -163,10 +165,18 @@ def open_receipt(code: str, passphrase: str, *, client: str) -> tuple[Case, byte
 class ApplicantView:
     case: Case
     messages: list[dict]
+    # What the status means for them, and the message sent with the decision that set it.
+    explanation: str = ""
+    decision_message: dict | None = None
 
 
 def read_case_for_applicant(case: Case, case_private_key: bytes) -> ApplicantView:
     """What the applicant sees: the status and the conversation with the fund."""
+    latest = case.decisions.order_by("-id").first()
+    # Only the decision that set the current status is shown beside it: after a reopened
+    # case is decided again, the old decision stays in the conversation only.
+    current_id = latest.message_id if latest and latest.outcome == case.status else None
+    decision_message = None
     messages = []
     for message in case.messages.all().prefetch_related("attachments"):
         body = sealed.open_json(case_private_key, message.body_sealed)
@@ -182,7 +192,14 @@ def read_case_for_applicant(case: Case, case_private_key: bytes) -> ApplicantVie
                 **body,
             }
         )
-    return ApplicantView(case=case, messages=messages)
+        if message.id == current_id:
+            decision_message = messages[-1]
+    return ApplicantView(
+        case=case,
+        messages=messages,
+        explanation=applicant_explanation(case.status),
+        decision_message=decision_message,
+    )
 
 
 def add_applicant_message(case: Case, data, files) -> Message:

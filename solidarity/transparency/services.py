@@ -165,10 +165,12 @@ def people_events(programme: str | None = None) -> list[Event]:
 def job_events() -> list[Event] | None:
     """Jobs found, if the jobs app reports them: ``solidarity.jobs.services.public_placements()``
     yielding (day, opaque person id) pairs. None while nothing reports them."""
-    try:
-        from solidarity.jobs.services import public_placements  # type: ignore[import-not-found]
-    except ImportError:
+    from django.apps import apps
+
+    if not apps.is_installed("solidarity.jobs"):
         return None
+    from solidarity.jobs.services import public_placements
+
     return [Event(day, f"person:{person}") for day, person in public_placements()]
 
 

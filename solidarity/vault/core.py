@@ -8,10 +8,11 @@ Who each ciphertext is for:
 
 * ``seal_for_case``: anyone holding the case private key (the coordinators through the intake
   key, a volunteer with an access grant, the applicant with the receipt).
-* ``seal_case_key_for_intake`` / ``grant_case_key``: the organisation's intake key and a
-  staff member's personal key respectively.
-* ``lock_case_key_with_receipt``: the applicant, through the receipt passphrase.
+* ``seal_case_key_for_intake`` / ``grant_case_key`` / ``seal_case_key_for_applicant``: the
+  organisation's intake key, a staff member's personal key and the applicant's key.
+* ``lock_applicant_key``: the applicant, through the receipt passphrase.
 * ``lock_staff_key``: the staff member, through their vault passphrase.
+* ``seal_retired_intake_key``: whoever holds the intake key that replaced it.
 * ``lock_for_session``: the running staff session, through a key that lives only in the
   staff member's cookie.
 """
@@ -72,12 +73,15 @@ class KeyPair(NamedTuple):
 
 
 class CaseKeys(NamedTuple):
-    """A fresh case: its public key (stored in clear) and the two sealed copies of its private key."""
+    """A fresh case: its key pair, the copy of its private key for the intake key, and the
+    applicant's key pair (private half locked under the receipt) with the copy for it."""
 
     public_key: bytes
     private_key: bytes
     key_for_intake_sealed: bytes
-    key_for_receipt_sealed: bytes
+    applicant_public_key: bytes
+    applicant_key_locked: bytes
+    key_for_applicant_sealed: bytes
 
 
 @dataclass(frozen=True)
@@ -292,30 +296,58 @@ def unwrap_intake_key(wrapped: bytes, staff_private_key: bytes) -> bytes:
 
 
 # --- case keys ----------------------------------------------------------------------------
+#
+# The applicant holds a key pair of their own. Its private half is locked under the receipt
+# passphrase; the case private key is sealed to its public half. Re-keying a case (after a
+# staff member is revoked) can then give the applicant the new case key by sealing it to the
+# applicant's public key, without the passphrase and without sealing the new key to anything
+# the revoked person ever held.
 
 
 def create_case_keys(
     intake_public_key: bytes, receipt_passphrase: str, params: VaultParams
 ) -> CaseKeys:
-    """A new case key pair, its private half sealed to the intake key and under the receipt."""
-    pair = generate_keypair()
+    """A new case key pair and applicant key pair, with the case private key sealed to the
+    intake key and to the applicant's key (whose private half is locked under the receipt)."""
+    case = generate_keypair()
+    applicant = generate_keypair()
     return CaseKeys(
-        public_key=pair.public_key,
-        private_key=pair.private_key,
-        key_for_intake_sealed=seal_to(intake_public_key, pair.private_key),
-        key_for_receipt_sealed=lock_case_key_with_receipt(
-            pair.private_key, receipt_passphrase, params
+        public_key=case.public_key,
+        private_key=case.private_key,
+        key_for_intake_sealed=seal_case_key_for_intake(case.private_key, intake_public_key),
+        applicant_public_key=applicant.public_key,
+        applicant_key_locked=lock_applicant_key(applicant.private_key, receipt_passphrase, params),
+        key_for_applicant_sealed=seal_case_key_for_applicant(
+            case.private_key, applicant.public_key
         ),
     )
 
 
-def lock_case_key_with_receipt(
-    case_private_key: bytes, passphrase: str, params: VaultParams
-) -> bytes:
-    """For the applicant: the case private key under a key derived from the receipt passphrase."""
+def seal_case_key_for_intake(case_private_key: bytes, intake_public_key: bytes) -> bytes:
+    """For the coordinators: the case private key sealed to the organisation's intake key."""
     _check_private_key(case_private_key)
+    return seal_to(intake_public_key, case_private_key)
+
+
+def open_case_key_with_intake(sealed: bytes, intake_private_key: bytes) -> bytes:
+    return open_sealed(intake_private_key, sealed)
+
+
+def seal_case_key_for_applicant(case_private_key: bytes, applicant_public_key: bytes) -> bytes:
+    """For the applicant: the case private key sealed to their key pair's public half."""
+    _check_private_key(case_private_key)
+    return seal_to(applicant_public_key, case_private_key)
+
+
+def lock_applicant_key(applicant_private_key: bytes, passphrase: str, params: VaultParams) -> bytes:
+    """For the applicant alone: their private key under a key derived from the receipt passphrase.
+
+    Also the format of the receipt copy of a case key written before applicant keys existed,
+    which ``unlock_applicant_key`` therefore opens as well.
+    """
+    _check_private_key(applicant_private_key)
     return _lock(
-        case_private_key,
+        applicant_private_key,
         passphrase,
         params.receipt_opslimit,
         params.receipt_memlimit,
@@ -323,11 +355,23 @@ def lock_case_key_with_receipt(
     )
 
 
-def open_case_key_with_receipt(locked: bytes, passphrase: str, params: VaultParams) -> bytes:
+def unlock_applicant_key(locked: bytes, passphrase: str, params: VaultParams) -> bytes:
     """Raises WrongPassphraseError for a wrong receipt passphrase."""
     # Receipts are locked cheaply; refuse a blob that claims a huge cost (an edited row
     # would otherwise make each status check take 1 GiB).
     return _unlock(locked, passphrase, params, 64 * 1024 * 1024)
+
+
+def open_case_key_with_receipt(
+    applicant_key_locked: bytes,
+    key_for_applicant_sealed: bytes,
+    passphrase: str,
+    params: VaultParams,
+) -> bytes:
+    """The case private key for the applicant. Raises WrongPassphraseError for a wrong receipt
+    passphrase, TamperedCiphertextError when the sealed copy is damaged or not theirs."""
+    applicant_private_key = unlock_applicant_key(applicant_key_locked, passphrase, params)
+    return open_sealed(applicant_private_key, key_for_applicant_sealed)
 
 
 def burn_receipt_attempt(params: VaultParams) -> None:
@@ -341,14 +385,46 @@ def burn_receipt_attempt(params: VaultParams) -> None:
     )
 
 
-def open_case_key_with_intake(sealed: bytes, intake_private_key: bytes) -> bytes:
-    return open_sealed(intake_private_key, sealed)
-
-
 def grant_case_key(case_private_key: bytes, staff_public_key: bytes) -> bytes:
     """For one volunteer: an access grant, the case private key sealed to their personal key."""
     _check_private_key(case_private_key)
     return seal_to(staff_public_key, case_private_key)
+
+
+def open_case_key_with_grant(grant_sealed: bytes, staff_private_key: bytes) -> bytes:
+    """The case private key from an access grant. Raises TamperedCiphertextError."""
+    return open_sealed(staff_private_key, grant_sealed)
+
+
+# --- re-keying ------------------------------------------------------------------------------
+
+
+def reseal_for_case(
+    old_case_private_key: bytes, new_case_public_key: bytes, sealed: bytes
+) -> bytes:
+    """For whoever holds the case's *new* key: the same plaintext, opened with the old case key
+    and sealed again. Raises TamperedCiphertextError if the old key does not open it, so a
+    re-key never silently leaves something behind under the old key."""
+    return seal_to(new_case_public_key, open_sealed(old_case_private_key, sealed))
+
+
+def reseal_for_intake(
+    old_intake_private_key: bytes, new_intake_public_key: bytes, sealed: bytes
+) -> bytes:
+    """For the coordinators after the intake key is rotated: the same plaintext, moved from the
+    old intake key to the new one. Raises TamperedCiphertextError like ``reseal_for_case``."""
+    return seal_to(new_intake_public_key, open_sealed(old_intake_private_key, sealed))
+
+
+def seal_retired_intake_key(retired_private_key: bytes, new_intake_public_key: bytes) -> bytes:
+    """For the holders of the new intake key: the one it replaced, so cases a re-key job has not
+    reached yet stay open to them while the revoked holder of the old key gets nothing new."""
+    _check_private_key(retired_private_key)
+    return seal_to(new_intake_public_key, retired_private_key)
+
+
+def open_retired_intake_key(sealed: bytes, newer_intake_private_key: bytes) -> bytes:
+    return open_sealed(newer_intake_private_key, sealed)
 
 
 # --- the unlocked staff session ----------------------------------------------------------
@@ -446,3 +522,15 @@ def keyed_digest(key: bytes, data: bytes, size: int = 16) -> bytes:
 
 def random_key() -> bytes:
     return nacl.utils.random(KEY_SIZE)
+
+
+def token_digest(secret: bytes, token: str) -> bytes:
+    """What we store of a one-time token (an enrolment link): a keyed BLAKE2b of it.
+
+    ``secret`` is the server's own secret; a copy of the database alone cannot confirm a
+    guessed token, and the tokens themselves carry 256 bits, so nobody can search for one.
+    """
+    if len(secret) < 16:
+        raise VaultError("token secret is too short")
+    key = hashlib.blake2b(secret, digest_size=KEY_SIZE, person=b"solidarity-tok1").digest()
+    return keyed_digest(key, token.encode("utf-8"), size=32)

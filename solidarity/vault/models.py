@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Organisation(models.Model):
@@ -34,3 +35,126 @@ class IntakeKeyWrap(models.Model):
     )
     intake_private_key_sealed = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class IntakeKeyExposure(models.Model):
+    """Someone who could ever open the *current* intake key. Kept after their wrap is deleted
+    (a coordinator moved to another role still knows the key), and cleared only when the
+    intake key is rotated without them: revoking anyone listed here re-keys every case."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intake_exposure"
+    )
+    since = models.DateField()
+
+
+class RetiredIntakeKey(models.Model):
+    """An intake key replaced while a re-key job runs, sealed to the key that replaced it.
+
+    Cases the job has not reached yet are still sealed to the retired key; whoever holds the
+    new intake key can open them through this row. The revoked coordinator, who knows the
+    retired key, learns nothing from it: it opens only what they could open already.
+    """
+
+    public_key = models.BinaryField(max_length=32)
+    private_key_sealed = models.BinaryField()
+    # The intake public key this row is sealed to, so the chain can be walked from any key.
+    sealed_to_public_key = models.BinaryField(max_length=32)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+
+class ApplicantKey(models.Model):
+    """The applicant's own key pair, which the receipt opens.
+
+    Its private half is locked under the receipt passphrase; the case private key is sealed to
+    its public half. Re-keying a case seals the new case key to the same public half, so the
+    applicant keeps reading their case with the receipt they already hold.
+    """
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="applicant_key"
+    )
+    applicant_public_key = models.BinaryField(max_length=32)
+    applicant_key_locked = models.BinaryField()
+    case_key_for_applicant_sealed = models.BinaryField()
+
+
+class AccessGrant(models.Model):
+    """Need-to-know access: a case private key sealed to one staff member's personal key."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="access_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants"
+    )
+    case_key_for_grantee_sealed = models.BinaryField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case"], name="grant_one_per_user_and_case"),
+        ]
+
+
+class KeyExposure(models.Model):
+    """A staff member who was given the *current* key of a case (by a grant), and may have kept
+    it. Outlives the grant: unassigning does not make someone forget a key. Re-keying a case
+    clears every row but the current grantees'; revoking someone re-keys the cases listed here."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key_exposures"
+    )
+    since = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case"], name="exposure_one_per_user_and_case"),
+        ]
+
+
+class RekeyJob(models.Model):
+    """Re-keying every case a revoked staff member could ever open, in resumable batches.
+
+    It runs only inside an unlocked coordinator's request or `solidarity revoke`: the keys it
+    needs are opened per batch from that coordinator's key and never written anywhere.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for a coordinator")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rekey_jobs"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    # True for someone who held the intake key: it is rotated first, then every case re-keyed.
+    all_cases = models.BooleanField(default=False)
+    intake_rotated = models.BooleanField(default=False)
+    # For all_cases: the newest case sealed to the retired intake key (set at rotation).
+    max_case_id = models.BigIntegerField(null=True, blank=True)
+    # Cases are re-keyed in id order; everything up to here is done.
+    last_case_id = models.BigIntegerField(default=0)
+    cases_total = models.PositiveIntegerField(default=0)
+    cases_done = models.PositiveIntegerField(default=0)
+    # Codes of cases whose sealed material did not open with their key: left as they were.
+    failed_cases = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.cases_total:
+            return 0
+        return min(99, self.cases_done * 100 // self.cases_total)

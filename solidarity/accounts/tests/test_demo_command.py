@@ -11,6 +11,7 @@ from solidarity.accounts import demo
 from solidarity.accounts.models import User
 from solidarity.audit.services import verify_chain
 from solidarity.cases.models import Attachment, Case
+from solidarity.jobs.demo import DEMO_COACH
 from solidarity.testing.factories import Staff, log_in, make_org
 from solidarity.vault.keyring import has_intake_access
 
@@ -21,21 +22,23 @@ def run_demo(*args) -> str:
     return out.getvalue()
 
 
-def test_demo_creates_three_logins_and_about_fifty_cases(db):
+def test_demo_creates_four_logins_and_about_fifty_cases(db):
     output = run_demo()
 
     assert set(User.objects.values_list("username", "role")) == {
         ("coordinator", "coordinator"),
         ("volunteer", "volunteer"),
         ("treasurer", "treasurer"),
+        ("jobcoach", "job_coach"),
     }
     assert has_intake_access(User.objects.get(username="coordinator"))
     assert not has_intake_access(User.objects.get(username="volunteer"))
-    assert Case.objects.count() == demo.DEMO_APPLICATIONS
+    # The jobs story adds a few verified candidates of its own to the invented applications.
+    assert demo.DEMO_APPLICATIONS < Case.objects.count() <= demo.DEMO_APPLICATIONS + 10
     assert Case.objects.values("programme").distinct().count() == 3
     assert Case.objects.exclude(status=Case.Status.NEW).count() >= 5
     assert Attachment.objects.exists()
-    for username, _role, passphrase in demo.DEMO_STAFF:
+    for username, _role, passphrase in (*demo.DEMO_STAFF, DEMO_COACH):
         assert username in output
         assert passphrase in output
     assert verify_chain().ok
@@ -44,9 +47,11 @@ def test_demo_creates_three_logins_and_about_fifty_cases(db):
 def test_a_second_run_prints_the_same_logins_and_changes_nothing(db):
     first = run_demo()
 
+    cases = Case.objects.count()
+
     second = run_demo()
 
-    assert Case.objects.count() == demo.DEMO_APPLICATIONS
+    assert Case.objects.count() == cases
     secrets = [line.split()[-2] for line in first.splitlines() if line.startswith("coordinator ")]
     assert secrets
     assert secrets[0] in second

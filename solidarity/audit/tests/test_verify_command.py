@@ -59,3 +59,58 @@ def test_verify_exits_non_zero_from_the_command_line(three_events, capsys):
 
     assert exited.value.code == 1
     assert f"entry {three_events[0].pk}" in capsys.readouterr().err
+
+
+def test_verify_names_the_first_entry_out_of_place_after_a_reorder(three_events):
+    first, second, _third = three_events
+    # Swap the first two rows by their ids, keeping every other column as it was
+    AuditEvent.objects.filter(pk=first.pk).update(id=10_000)
+    AuditEvent.objects.filter(pk=second.pk).update(id=first.pk)
+    AuditEvent.objects.filter(pk=10_000).update(id=second.pk)
+
+    with pytest.raises(CommandError, match=f"entry {first.pk}: link to the previous entry"):
+        verify()
+
+
+def test_verify_names_the_entry_after_a_deleted_one(three_events):
+    AuditEvent.objects.filter(pk=three_events[0].pk).delete()
+
+    with pytest.raises(CommandError, match=f"entry {three_events[1].pk}: link"):
+        verify()
+
+
+def test_verify_notices_an_edit_even_with_its_own_hash_recomputed(three_events):
+    edited = three_events[1]
+    edited.action = "case.nothing_to_see"
+    edited.hash = audit._digest(edited.prev_hash, edited)
+    edited.save()
+
+    # The next entry still points at the old hash
+    with pytest.raises(CommandError, match=f"entry {three_events[2].pk}: link"):
+        verify()
+
+
+def test_verify_notices_a_removed_head_with_the_newest_entries(three_events):
+    from solidarity.audit.models import AuditHead
+
+    AuditEvent.objects.filter(pk=three_events[2].pk).delete()
+    AuditHead.objects.all().delete()
+
+    with pytest.raises(CommandError, match="head of the log was removed"):
+        verify()
+
+
+def test_verify_notices_an_entry_appended_behind_the_logs_back(three_events):
+    last = three_events[-1]
+    forged = AuditEvent(
+        at=last.at, action="staff.login", subject="", details={}, prev_hash=last.hash
+    )
+    forged.hash = audit._digest(last.hash, forged)
+    forged.save()
+
+    with pytest.raises(CommandError, match="entries were added after the head"):
+        verify()
+
+
+def test_verify_prints_the_newest_hash_to_keep_elsewhere(three_events):
+    assert f"Newest hash: {three_events[-1].hash}" in verify()

@@ -173,6 +173,7 @@ def _script(story: str, employer: str) -> list[tuple[str, tuple[str, str]]]:
         ("Your situation", ("press", "I have quit the service")),
         ("Agency or employer", ("say", employer)),
         ("Your role or rank", skip),
+        ("Service ID or badge number", skip),
         ("Since when", skip),
         ("Contract-break penalty", skip),
         ("Loans you owe", skip),

@@ -39,6 +39,8 @@ def test_a_whole_application_with_a_photo_is_sealed_and_the_chat_is_cleared(
     person.say("Internal troops, CanaryBotEmployerK2")
     person.expect("Your role or rank")
     person.say("Sergeant")
+    person.expect("Service ID or badge number")
+    person.press("Skip")
     person.expect("Since when")
     person.say("15.08.2020")
     person.expect("Contract-break penalty")

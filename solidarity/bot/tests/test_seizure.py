@@ -91,6 +91,8 @@ def test_a_seized_server_reveals_nothing_of_a_bot_applicant(
     person.say(canaries.new("employer"))
     person.expect("Your role or rank")
     person.say(canaries.new_cyrillic("role"))
+    person.expect("Service ID or badge number")
+    person.say(canaries.new("svcno"))  # 6 + 6 + 5 + 4 = 21 characters, under the 40 allowed
     person.expect("Since when")
     person.say("2020-08-15")
     person.expect("Contract-break penalty")

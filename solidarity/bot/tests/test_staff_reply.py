@@ -32,6 +32,7 @@ def _apply_through_the_bot(person, *, reply_here: bool) -> Case:
     person.say("A unit in Hrodna")
     for question in (
         "Your role",
+        "Service ID",
         "Since when",
         "Contract-break",
         "Loans",

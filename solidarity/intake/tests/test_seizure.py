@@ -178,6 +178,7 @@ def _submit(client: Client, canaries: Canaries) -> tuple[str, str]:
         "situation": "security_forces:quit",
         "employer": canaries.new("employer"),
         "role": canaries.new_cyrillic("role"),
+        "service_number": canaries.new("svcno"),
         "since": "2020-08-15",
         "debt_contract": "24500.00",
         "debt_contract_currency": "USD",
@@ -289,9 +290,10 @@ def test_a_seized_data_directory_reveals_no_applicant(live_server_process):
         places[str(path)] = path.read_bytes()
     places[str(server.log_path)] = server.log_path.read_bytes()
     for path in _files_under(Path(tempfile.gettempdir()), started):
-        if server.data_dir in path.parents or path.stat().st_size > 50 * 1024 * 1024:
-            continue
+        # Other processes' temporary files come and go while we look: skip what vanished.
         try:
+            if server.data_dir in path.parents or path.stat().st_size > 50 * 1024 * 1024:
+                continue
             places[str(path)] = path.read_bytes()
         except OSError:
             continue

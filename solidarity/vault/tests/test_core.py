@@ -228,7 +228,7 @@ def test_only_a_private_key_can_be_locked():
     with pytest.raises(core.VaultError):
         core.lock_staff_key(b"\x01" * 31, PASSPHRASE, PARAMS)
     with pytest.raises(core.VaultError):
-        core.lock_case_key_with_receipt(b"\x01" * 33, PASSPHRASE, PARAMS)
+        core.lock_applicant_key(b"\x01" * 33, PASSPHRASE, PARAMS)
 
 
 @given(data=st.data())
@@ -287,20 +287,20 @@ def test_a_locked_key_cannot_be_edited_to_a_lower_cost():
 
 
 def test_a_receipt_lock_claiming_more_than_64_mib_is_refused():
-    locked = core.lock_case_key_with_receipt(CASE.private_key, PASSPHRASE, PARAMS)
+    locked = core.lock_applicant_key(CASE.private_key, PASSPHRASE, PARAMS)
     edited = _with_header(locked, 1, 1, 64 * 1024 * 1024 + 1024)
     with pytest.raises(core.WrongPassphraseError):
-        core.open_case_key_with_receipt(edited, PASSPHRASE, PARAMS)
+        core.unlock_applicant_key(edited, PASSPHRASE, PARAMS)
 
 
 @settings(max_examples=30)
 @given(passphrase=passphrases)
-def test_a_case_key_locked_with_a_receipt_opens_with_that_receipt_only(passphrase):
-    locked = core.lock_case_key_with_receipt(CASE.private_key, passphrase, PARAMS)
-    assert core.open_case_key_with_receipt(locked, passphrase, PARAMS) == CASE.private_key
+def test_an_applicant_key_locked_with_a_receipt_opens_with_that_receipt_only(passphrase):
+    locked = core.lock_applicant_key(CASE.private_key, passphrase, PARAMS)
+    assert core.unlock_applicant_key(locked, passphrase, PARAMS) == CASE.private_key
     assert CASE.private_key not in locked
     with pytest.raises(core.WrongPassphraseError):
-        core.open_case_key_with_receipt(locked, passphrase + "x", PARAMS)
+        core.unlock_applicant_key(locked, passphrase + "x", PARAMS)
 
 
 def test_burning_a_receipt_attempt_spends_a_derivation_and_returns_nothing():
@@ -329,6 +329,12 @@ def test_only_a_private_key_can_be_wrapped_or_granted():
         core.grant_case_key(b"short", staff.public_key)
 
 
+def _open_with_receipt(keys: core.CaseKeys, passphrase: str = PASSPHRASE) -> bytes:
+    return core.open_case_key_with_receipt(
+        keys.applicant_key_locked, keys.key_for_applicant_sealed, passphrase, PARAMS
+    )
+
+
 def test_a_new_case_key_opens_through_the_intake_key_and_through_the_receipt():
     intake = core.generate_keypair()
     keys = core.create_case_keys(intake.public_key, PASSPHRASE, PARAMS)
@@ -337,12 +343,14 @@ def test_a_new_case_key_opens_through_the_intake_key_and_through_the_receipt():
         core.open_case_key_with_intake(keys.key_for_intake_sealed, intake.private_key)
         == keys.private_key
     )
-    assert (
-        core.open_case_key_with_receipt(keys.key_for_receipt_sealed, PASSPHRASE, PARAMS)
-        == keys.private_key
-    )
-    for stored in (keys.key_for_intake_sealed, keys.key_for_receipt_sealed):
+    assert _open_with_receipt(keys) == keys.private_key
+    for stored in (
+        keys.key_for_intake_sealed,
+        keys.applicant_key_locked,
+        keys.key_for_applicant_sealed,
+    ):
         assert keys.private_key not in stored
+    assert keys.applicant_public_key != keys.public_key
 
 
 def test_a_case_key_does_not_open_with_a_wrong_intake_key_or_receipt():
@@ -352,16 +360,104 @@ def test_a_case_key_does_not_open_with_a_wrong_intake_key_or_receipt():
             keys.key_for_intake_sealed, core.generate_keypair().private_key
         )
     with pytest.raises(core.WrongPassphraseError):
-        core.open_case_key_with_receipt(keys.key_for_receipt_sealed, PASSPHRASE[::-1], PARAMS)
+        _open_with_receipt(keys, PASSPHRASE[::-1])
+
+
+def test_the_applicant_key_of_one_case_does_not_open_another_case():
+    intake = core.generate_keypair().public_key
+    first = core.create_case_keys(intake, PASSPHRASE, PARAMS)
+    second = core.create_case_keys(intake, PASSPHRASE, PARAMS)
+    swapped = first._replace(key_for_applicant_sealed=second.key_for_applicant_sealed)
+    with pytest.raises(core.TamperedCiphertextError):
+        _open_with_receipt(swapped)
+
+
+def test_a_new_case_key_sealed_to_the_applicant_key_opens_with_the_old_receipt():
+    # Given a case as intake made it
+    keys = core.create_case_keys(core.generate_keypair().public_key, PASSPHRASE, PARAMS)
+    # When the case is re-keyed, knowing only the applicant's *public* key
+    new_case = core.generate_keypair()
+    resealed = core.seal_case_key_for_applicant(new_case.private_key, keys.applicant_public_key)
+    # Then the applicant's unchanged receipt opens the new case key
+    rekeyed = keys._replace(key_for_applicant_sealed=resealed)
+    assert _open_with_receipt(rekeyed) == new_case.private_key
+    assert new_case.private_key not in resealed
+
+
+def test_an_altered_applicant_copy_does_not_open():
+    keys = core.create_case_keys(core.generate_keypair().public_key, PASSPHRASE, PARAMS)
+    damaged = keys._replace(key_for_applicant_sealed=flip(keys.key_for_applicant_sealed, 40))
+    with pytest.raises(core.TamperedCiphertextError):
+        _open_with_receipt(damaged)
 
 
 def test_an_access_grant_opens_with_the_volunteers_key_only():
     volunteer, other = core.generate_keypair(), core.generate_keypair()
     grant = core.grant_case_key(CASE.private_key, volunteer.public_key)
     assert CASE.private_key not in grant
-    assert core.open_sealed(volunteer.private_key, grant) == CASE.private_key
+    assert core.open_case_key_with_grant(grant, volunteer.private_key) == CASE.private_key
     with pytest.raises(core.TamperedCiphertextError):
-        core.open_sealed(other.private_key, grant)
+        core.open_case_key_with_grant(grant, other.private_key)
+    with pytest.raises(core.TamperedCiphertextError):
+        core.open_case_key_with_grant(flip(grant, 50), volunteer.private_key)
+
+
+# --- re-keying --------------------------------------------------------------------------------
+
+
+def test_resealing_moves_a_sealed_item_from_the_old_case_key_to_the_new_one():
+    old, new = core.generate_keypair(), core.generate_keypair()
+    sealed = core.seal_for_case(old.public_key, CANARY)
+
+    resealed = core.reseal_for_case(old.private_key, new.public_key, sealed)
+
+    assert CANARY not in resealed
+    assert core.open_for_case(new.private_key, resealed) == CANARY
+    with pytest.raises(core.TamperedCiphertextError):
+        core.open_for_case(old.private_key, resealed)
+
+
+def test_resealing_refuses_an_item_the_old_key_does_not_open():
+    old, new, stranger = (core.generate_keypair() for _ in range(3))
+    foreign = core.seal_for_case(stranger.public_key, CANARY)
+    with pytest.raises(core.TamperedCiphertextError):
+        core.reseal_for_case(old.private_key, new.public_key, foreign)
+    damaged = flip(core.seal_for_case(old.public_key, CANARY), 60)
+    with pytest.raises(core.TamperedCiphertextError):
+        core.reseal_for_case(old.private_key, new.public_key, damaged)
+
+
+def test_a_resealed_file_key_still_opens_the_file_it_was_made_for():
+    old, new = core.generate_keypair(), core.generate_keypair()
+    target = io.BytesIO()
+    key_sealed = core.seal_file_for_case(old.public_key, io.BytesIO(CANARY * 3), target)
+
+    resealed = core.reseal_for_case(old.private_key, new.public_key, key_sealed)
+
+    chunks = core.open_file_for_case(new.private_key, resealed, io.BytesIO(target.getvalue()))
+    assert b"".join(chunks) == CANARY * 3
+
+
+def test_a_retired_intake_key_opens_only_with_the_intake_key_that_replaced_it():
+    retired, current, stranger = (core.generate_keypair() for _ in range(3))
+    sealed = core.seal_retired_intake_key(retired.private_key, current.public_key)
+    assert retired.private_key not in sealed
+    assert core.open_retired_intake_key(sealed, current.private_key) == retired.private_key
+    with pytest.raises(core.TamperedCiphertextError):
+        core.open_retired_intake_key(sealed, retired.private_key)
+    with pytest.raises(core.TamperedCiphertextError):
+        core.open_retired_intake_key(sealed, stranger.private_key)
+
+
+def test_a_token_digest_is_stable_and_depends_on_the_secret():
+    secret = b"s" * 32
+    digest = core.token_digest(secret, "token-one")
+    assert digest == core.token_digest(secret, "token-one")
+    assert digest != core.token_digest(secret, "token-two")
+    assert digest != core.token_digest(b"t" * 32, "token-one")
+    assert b"token-one" not in digest
+    with pytest.raises(core.VaultError):
+        core.token_digest(b"short", "token-one")
 
 
 # --- the unlocked staff session ------------------------------------------------------------------
@@ -602,10 +698,13 @@ class Application:
             "intake_public_key": intake.public_key,
             "case_public_key": keys.public_key,
             "case_key_for_intake_sealed": keys.key_for_intake_sealed,
-            "case_key_for_receipt_locked": keys.key_for_receipt_sealed,
+            "applicant_public_key": keys.applicant_public_key,
+            "applicant_key_locked": keys.applicant_key_locked,
+            "case_key_for_applicant_sealed": keys.key_for_applicant_sealed,
             "answers_sealed": core.seal_for_case(keys.public_key, json.dumps(answers).encode()),
         }
         # What only the coordinators (intake key) and the applicant (passphrase) hold:
+        self.keys = keys
         self.intake_private_key = intake.private_key
         self.case_private_key = keys.private_key
 
@@ -621,9 +720,13 @@ class Application:
         )
 
     def opens(self, *extra: bytes) -> bool:
-        """Does any candidate key open the answers, directly or through the intake copy?"""
+        """Does any candidate key open the answers, directly or through a sealed copy?"""
         for candidate in self.candidate_keys(*extra):
-            for private in (candidate, self._through_intake(candidate)):
+            for private in (
+                candidate,
+                self._through(candidate, "case_key_for_intake_sealed"),
+                self._through(candidate, "case_key_for_applicant_sealed"),
+            ):
                 if private is None:
                     continue
                 try:
@@ -633,11 +736,9 @@ class Application:
                 return True
         return False
 
-    def _through_intake(self, candidate: bytes) -> bytes | None:
+    def _through(self, candidate: bytes, copy: str) -> bytes | None:
         try:
-            return core.open_case_key_with_intake(
-                self.stored["case_key_for_intake_sealed"], candidate
-            )
+            return core.open_sealed(candidate, self.stored[copy])
         except core.VaultError:
             return None
 
@@ -659,9 +760,7 @@ def test_the_server_alone_cannot_open_an_application():
     for value in application.stored.values():
         for guess in (value.hex(), value.decode("latin-1"), "x"):
             with pytest.raises(core.WrongPassphraseError):
-                core.open_case_key_with_receipt(
-                    application.stored["case_key_for_receipt_locked"], guess, PARAMS
-                )
+                core.unlock_applicant_key(application.stored["applicant_key_locked"], guess, PARAMS)
 
 
 def test_the_same_search_opens_the_application_once_a_coordinators_intake_key_is_added():

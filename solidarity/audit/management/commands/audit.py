@@ -28,6 +28,13 @@ class Command(BaseCommand):
                     _("Audit log intact: %(n)d entries checked.") % {"n": report.checked}
                 )
             )
+            if report.head_hash:
+                # Someone with the database could rewrite every row after an edit and the
+                # head too; a copy of this hash kept elsewhere exposes that.
+                self.stdout.write(
+                    _("Newest hash: %(hash)s (keep a copy elsewhere to detect a rewritten log).")
+                    % {"hash": report.head_hash}
+                )
             return
         if report.first_bad_id is None:
             raise CommandError(

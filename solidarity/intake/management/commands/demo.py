@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from solidarity.accounts import demo, totp
+from solidarity.jobs.demo import DEMO_COACH, build_jobs_demo
+from solidarity.ledger.demo import build_ledger_demo
 
 
 class Command(BaseCommand):
@@ -36,18 +38,30 @@ class Command(BaseCommand):
                 _("This data directory holds a real organisation; the demo does not touch it.")
             ) from None
         if created:
+            # Money and jobs stories on top of the cases: donations, a plan and a batch waiting
+            # for its second approver; a verified candidate, an employer and a placement.
+            build_ledger_demo()
+            jobs = build_jobs_demo()
             self.stdout.write(
                 self.style.SUCCESS(
                     _("Demo organisation created with %(n)d invented applications.")
                     % {"n": applications}
                 )
             )
+            if jobs is not None:
+                self.stdout.write(
+                    _(
+                        "A demo applicant who opted in to job search: case code %(code)s, "
+                        "passphrase “%(passphrase)s” (sign in at /status/)."
+                    )
+                    % {"code": jobs.candidate_code, "passphrase": jobs.candidate_passphrase}
+                )
         else:
             self.stdout.write(_("The demo organisation is already here; nothing was changed."))
         self.print_logins(qr=not no_qr)
 
     def print_logins(self, *, qr: bool) -> None:
-        logins = demo.demo_logins()
+        logins = demo.demo_logins((*demo.DEMO_STAFF, DEMO_COACH))
         self.stdout.write("")
         self.stdout.write(
             self.style.WARNING(
