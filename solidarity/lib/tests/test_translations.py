@@ -375,8 +375,14 @@ def visible_text(page: str) -> str:
 
 def english_sources(language: str) -> list[str]:
     """Every English msgid that, translated, reads differently (no placeholders to fill)."""
+    from django.conf import settings
+
     sources = set(KNOWN_ENGLISH)
+    # The language switcher names each language in itself ("English" stays English), by design.
+    endonyms = {name for _code, name in settings.LANGUAGES}
     for entry in messages(language):
+        if entry.msgid in endonyms:
+            continue
         if entry.msgid_plural is None and "%" not in entry.msgid:
             if entry.msgstr.get(0) != entry.msgid:
                 sources.add(entry.msgid)
