@@ -49,6 +49,11 @@ class Case(models.Model):
                 name="case_prog_status_recent",
             ),
             models.Index(fields=["assignee", "-received_on", "-id"], name="case_assignee_recent"),
+            # Narrow rows for the flag filter: it orders scattered cases without their blobs.
+            models.Index(
+                fields=["id", "received_on", "status", "programme", "assignee"],
+                name="case_queue_cover",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,4 +40,8 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(fields=['assignee', '-received_on', '-id'], name='case_assignee_recent'),
         ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['id', 'received_on', 'status', 'programme', 'assignee'], name='case_queue_cover'),
+        ),
     ]

@@ -1,0 +1,1 @@
+"""Load benchmarks. Not part of the product: nothing under solidarity/ imports from here."""
