@@ -19,6 +19,9 @@ from solidarity.intake.forms import ATTACHMENT_KINDS, ApplicationForm
 _CURRENCY_SUFFIX = "_currency"
 _NOT_SHOWN = {"website"}  # the honeypot is never part of an application
 _EXTRA_LABELS = {"submitted_at": lambda: _("Submitted at")}
+# What a channel sealed beside the form, shown as a fact rather than a value: the bot's chat
+# id opens only to send a reply, so a bot application reads like a web one.
+_EXTRA_FACTS = {"telegram_chat_id": lambda: (_("Replies also go to Telegram"), _("Yes"))}
 # Only these are displayed in the page itself; anything else is a download (the CSP
 # blocks <video>, and a PDF viewer is a larger attack surface than a download).
 INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -63,6 +66,9 @@ def answer_rows(answers: dict) -> list[tuple[str, str]]:
         shown.update({name, name + _CURRENCY_SUFFIX})
     for name, value in answers.items():
         if name in shown:
+            continue
+        if name in _EXTRA_FACTS:
+            rows.append(_EXTRA_FACTS[name]())
             continue
         label = _EXTRA_LABELS[name]() if name in _EXTRA_LABELS else name
         rows.append((label, _show(None, value)))

@@ -278,3 +278,24 @@ def send_message(
     although sealing needs only its public key. Raises CaseAccessDeniedError."""
     _case_key(user, case, staff_private_key)
     return cases.store_message(case, body, files, author=user)
+
+
+def relay_message_to_telegram(
+    user: User, case: Case, staff_private_key: bytes, body: str
+) -> bool | None:
+    """Also send a stored message to the applicant's Telegram chat, if they applied through the
+    bot and agreed to replies there. True when delivered, False when Telegram refused it, None
+    when there is no chat to send to (or no bot). The status page shows the message anyway."""
+    from solidarity.bot import services as bot
+    from solidarity.bot import transport
+
+    if not body:
+        return None
+    key = _case_key(user, case, staff_private_key)
+    try:
+        bot.send_reply_via_telegram(case, key, body, actor=user)
+    except (bot.NoTelegramChatError, transport.BotNotConfiguredError):
+        return None
+    except transport.TelegramDeliveryError:
+        return False
+    return True

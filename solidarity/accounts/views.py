@@ -306,6 +306,16 @@ def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpRes
             except cases.CaseAccessDeniedError:
                 return forbidden(request, _("You hold no key that opens this case."))
             messages.success(request, _("Your message was sealed and sent to the applicant."))
+            relayed = services.relay_message_to_telegram(
+                request.user, case, staff_key, form.cleaned_data.get("body", "").strip()
+            )
+            if relayed is False:
+                messages.warning(
+                    request,
+                    _(
+                        "Stored, but Telegram did not deliver it; the applicant sees it on the status page."
+                    ),
+                )
             return redirect("staff:case", code=case.code)
     try:
         opened = services.view_case(request.user, case, staff_key)
