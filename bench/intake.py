@@ -1,17 +1,27 @@
 """Intake load benchmark: complete applications against `solidarity serve`, sealed and plaintext.
 
     .venv/bin/python bench/intake.py [--db sqlite|postgres] [--seconds 20] [--concurrency 16]
-        [--attachment-share 0.2] [--workers 2] [--threads 4] [--json out.json]
+        [--attachment-share 0.2] [--workers 4] [--threads 4] [--repeat 3]
+        [--per-connection 1] [--nice -15] [--json out.json]
 
 For each configuration (``--workers``, ``--threads`` and ``--concurrency`` take comma lists to
 sweep) it runs two loads, each against a fresh server process on a fresh data directory (and
 on PostgreSQL a fresh database): the real ``/apply/`` (sealed) and the bench-only
 ``/bench-baseline/apply/`` (bench/baseline: the same form, stored in plaintext). Both servers
-run with ``DJANGO_SETTINGS_MODULE=bench.settings``, so the view is the only difference.
+run with ``DJANGO_SETTINGS_MODULE=bench.settings``, so the view is the only difference. The
+servers import a copy of solidarity/ taken when the run starts (``--snapshot``, the default):
+other people edit the tree while a sweep runs.
 
 The client is one asyncio process with raw HTTP/1.1 keep-alive connections and bodies built
-before the clock starts. After each load every issued receipt is opened in a separate process
-(bench/verify.py) and compared with what was sent: that is the "lost" column.
+before the clock starts; ``--per-connection 1`` reconnects for every submission instead, as
+applicants do (see docs/benchmarks.md for why that matters with gunicorn's gthread workers).
+After each load every issued receipt is opened in a separate process (bench/verify.py) and
+compared with what was sent: that is the "lost" column.
+
+Reported per load: accepted submissions per second (status 200 with a receipt) in the window
+after ``--warmup``, p50/p99 latency, errors, lost, and the CPU used per accepted submission by
+the server, the database (PostgreSQL on this machine) and the client, and by everything else
+on the machine ("other"): on a shared machine that tells a slow load from a disturbed one.
 
 PostgreSQL: ``--database-url`` or DATABASE_URL names a role that may CREATE DATABASE; each
 load gets its own database, dropped afterwards.
@@ -749,6 +759,10 @@ def run_one(
         **verify,
     }
     print(fmt_row(row), flush=True)
+    if row.get("fields_not_sent"):
+        print(f"  note: the form has fields this bench does not fill: {row['fields_not_sent']}")
+    for problem in row.get("problems") or []:
+        print(f"  lost: {problem}")
     return row
 
 
@@ -892,7 +906,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per load")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds excluded first")
     parser.add_argument("--concurrency", type=intlist, default=[16], help="clients, e.g. 8,16,32")
-    parser.add_argument("--workers", type=intlist, default=[2], help="server processes, e.g. 2,3")
+    parser.add_argument("--workers", type=intlist, default=[4], help="server processes, e.g. 2,4")
     parser.add_argument(
         "--threads", type=intlist, default=[4], help="threads per worker; 0: serve's default"
     )

@@ -300,18 +300,14 @@ def worker(args) -> None:
     results = []
     for name, params in _scenarios(volunteer_user.pk):
         figures = _measure(client, reverse("staff:queue"), params, args.requests)
-        log(
-            f"[{args.db}] {name:34} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms"
-        )
+        log(f"[{args.db}] {name:34} {_line(figures)}")
         results.append({"scenario": name, "params": params, **figures})
     # The volunteers' own queue
     volunteer = Staff(volunteer_user, volunteer_user.totpdevice_set.get(), DEFAULT_PASSPHRASE)
     mine = Client()
     assert log_in(mine, volunteer).status_code == 302
     figures = _measure(mine, reverse("staff:my_cases"), {}, args.requests)
-    log(
-        f"[{args.db}] {'volunteer: my cases':34} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms"
-    )
+    log(f"[{args.db}] {'volunteer: my cases':34} {_line(figures)}")
     results.append({"scenario": "volunteer: my cases", "params": {}, **figures})
     print(
         json.dumps(
