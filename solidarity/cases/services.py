@@ -301,8 +301,13 @@ def queue_page(
     qs = _ordered(_after_cursor(filter_queue(Case.objects.all(), filters), cursor))
     if not filters.flag:
         return list(qs.only(*_QUEUE_COLUMNS)[:size])
-    # Flagged cases are scattered over the years: choose the page from the narrow covering
-    # index (case_queue_cover) first, then read only those rows (bench/queue.py).
+    return _scattered_page(qs, size)
+
+
+def _scattered_page(qs, size: int) -> list[Case]:
+    """A page of cases picked by id from all over the table (flagged, or granted to one
+    person): choose the page from the narrow covering index (case_queue_cover) first, then
+    read only those rows, instead of reading every candidate's row to sort them."""
     ids = list(qs.values_list("id", flat=True)[:size])
     rows = Case.objects.only(*_QUEUE_COLUMNS).in_bulk(ids)
     return [rows[i] for i in ids if i in rows]
@@ -310,5 +315,5 @@ def queue_page(
 
 def granted_cases_page(user, *, cursor: Cursor | None = None, size: int = PAGE_SIZE) -> list[Case]:
     """A volunteer's own queue: only the cases they hold an access grant for."""
-    qs = Case.objects.only(*_QUEUE_COLUMNS).filter(access_grants__user=user)
-    return list(_ordered(_after_cursor(qs, cursor))[:size])
+    qs = Case.objects.filter(access_grants__user=user)
+    return _scattered_page(_ordered(_after_cursor(qs, cursor)), size)
