@@ -287,7 +287,11 @@ def test_a_seized_data_directory_reveals_no_applicant(live_server_process):
     secrets_to_find = [*canaries.values, user_agent, CLIENT_ADDRESS, *(p for _c, p in receipts)]
     places: dict[str, bytes] = {}
     for path in _files_under(server.data_dir, 0):
-        places[str(path)] = path.read_bytes()
+        # SQLite may remove its -wal/-shm files between listing and reading: nothing to scan.
+        try:
+            places[str(path)] = path.read_bytes()
+        except FileNotFoundError:
+            continue
     places[str(server.log_path)] = server.log_path.read_bytes()
     for path in _files_under(Path(tempfile.gettempdir()), started):
         # Other processes' temporary files come and go while we look: skip what vanished.
