@@ -18,7 +18,6 @@ A surge multiplies daily applications by a factor day over day for some days (in
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -321,15 +320,16 @@ def _capacity(cash_now, weekly_in, committed, new_out, person_costs) -> int:
     """How many more people could start today with cash never going below zero in the horizon."""
     cumulative_cash = cash_now
     cumulative_person = Decimal("0")
-    best = math.inf
+    best: int | None = None
     for week in range(len(committed)):
         cumulative_cash += weekly_in - committed[week] - new_out[week]
         cumulative_person += person_costs[week]
         if cumulative_cash < 0:
             return 0
         if cumulative_person > 0:
-            best = min(best, float(cumulative_cash / cumulative_person))
-    return 0 if best is math.inf else int(best)
+            people = int(cumulative_cash // cumulative_person)  # Decimal floor division
+            best = people if best is None else min(best, people)
+    return best or 0
 
 
 # --- allocation when demand exceeds funds --------------------------------------------------------
@@ -408,7 +408,9 @@ def allocate(candidates: Sequence[Candidate], budget: Decimal) -> Allocation:
         return Allocation(
             budget, [], [], Decimal("0"), 0, None, [_("There are no proposed plans to fund.")]
         )
-    cost = np.array([float(c.cost) for c in items])
+    # The solver works in floats; costs go in as whole minor units (cents), which floats hold
+    # exactly up to 2**53, so the budget constraint is never off by a rounding error.
+    cost = np.array([float((c.cost * 100).to_integral_value()) for c in items])
     # A tiny tie-breaker: prefer cheaper plans, then lower ids, without ever trading away priority.
     scale = 1e-6 / (1 + cost.max())
     weight = (
@@ -416,7 +418,11 @@ def allocate(candidates: Sequence[Candidate], budget: Decimal) -> Allocation:
         - scale * cost
         - 1e-9 * np.arange(len(items))
     )
-    constraint = LinearConstraint(cost.reshape(1, -1), -np.inf, float(budget))
+    constraint = LinearConstraint(
+        cost.reshape(1, -1),
+        -np.inf,
+        float((budget * 100).to_integral_value(rounding="ROUND_FLOOR")),
+    )
     result = milp(
         c=-weight, constraints=[constraint], integrality=np.ones(len(items)), bounds=(0, 1)
     )
