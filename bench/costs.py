@@ -21,9 +21,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# Run as `python bench/costs.py`, bench/ comes first on sys.path, where bench/queue.py would
-# shadow the standard module: import from the repository root (or --source) instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
 
 def setup_django(data_dir: Path, source: Path, settings: str) -> None:

@@ -54,10 +54,6 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 REPO = Path(__file__).resolve().parent.parent
-# `python bench/intake.py` puts bench/ first on sys.path, where another benchmark named like a
-# standard module (bench/queue.py) would shadow it when it is first imported (asyncio's
-# resolver and psycopg import `queue` lazily): import from the repository root instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 PYTHON = sys.executable
 # Where servers and the verifier import the code from: REPO, or a frozen copy (--snapshot).
 SOURCE = {"root": REPO}

@@ -39,7 +39,7 @@ class Case(models.Model):
     class Meta:
         # The queue lists newest first by (received_on, id) and filters by the columns below;
         # each index ends in that order, so a page is an index range, never a sort
-        # (bench/queue.py, docs/benchmarks.md "Queue").
+        # (bench/queue_page.py, docs/benchmarks.md "Queue").
         indexes = [
             models.Index(fields=["-received_on", "-id"], name="case_recent"),
             models.Index(fields=["status", "-received_on", "-id"], name="case_status_recent"),

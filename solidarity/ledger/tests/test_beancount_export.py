@@ -129,3 +129,15 @@ def test_ledger_check_reports_books_in_balance(org):
     out = StringIO()
     call_command("ledger", "check", stdout=out)
     assert "The books balance" in out.getvalue()
+
+
+def test_exporting_the_books_leaves_a_trace_in_the_audit_trail(tmp_path, org):
+    from solidarity.audit.models import AuditEvent
+    from solidarity.audit.services import verify_chain
+
+    target = tmp_path / "books.beancount"
+    call_command("ledger", "export", "--output", str(target), stderr=StringIO())
+
+    event = AuditEvent.objects.get(action="ledger.export")
+    assert event.details["lines"] == len(target.read_text().splitlines())
+    assert verify_chain().ok

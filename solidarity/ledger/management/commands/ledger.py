@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from solidarity.audit import services as audit
 from solidarity.ledger import books, services
 
 
@@ -32,11 +33,15 @@ class Command(BaseCommand):
             self.check()
 
     def export(self, output: str, title: str) -> None:
+        # The books leave the server: say so in the audit trail, whoever ran the command.
         if output == "-":
-            books.export_beancount(self.stdout, title=title)
+            lines = books.export_beancount(self.stdout, title=title)
+        else:
+            with open(output, "w", encoding="utf-8") as handle:
+                lines = books.export_beancount(handle, title=title)
+        audit.record("ledger.export", subject="beancount", lines=lines)
+        if output == "-":
             return
-        with open(output, "w", encoding="utf-8") as handle:
-            lines = books.export_beancount(handle, title=title)
         self.stderr.write(_("%(n)d lines written to %(file)s") % {"n": lines, "file": output})
 
     def check(self) -> None:

@@ -1,6 +1,6 @@
 """Queue benchmark: the coordinators' queue page and its filters over a million sealed cases.
 
-    .venv/bin/python bench/queue.py [--db sqlite,postgres] [--cases 1000000] [--requests 100]
+    .venv/bin/python bench/queue_page.py [--db sqlite,postgres] [--cases 1000000] [--requests 100]
         [--database-url postgresql://user:pw@host:port/postgres] [--keep DIR] [--json out.json]
 
 For each database it runs a separate process (Django settings are per process) that:
@@ -26,15 +26,7 @@ The goal (issue 3) is p95 under 100 ms on both databases.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as `python bench/queue.py`, this file's folder leads sys.path and this module would
-# stand in for the standard library's `queue` (which Django's threads import). Drop it.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
-
-import argparse  # noqa: E402
+import argparse
 import datetime
 import json
 import os
@@ -44,8 +36,10 @@ import secrets
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -396,7 +390,7 @@ def run_one(db: str, args) -> dict:
             [
                 sys.executable,
                 "-m",
-                "bench.queue",
+                "bench.queue_page",
                 "--worker",
                 "--db",
                 db,
