@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "solidarity.transparency",
     "solidarity.jobs",
     "solidarity.screening",
+    "solidarity.channels",
+    "solidarity.oversight",
+    "solidarity.continuity",
 ]
 
 MIDDLEWARE = [

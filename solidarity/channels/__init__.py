@@ -1,0 +1,1 @@
+"""Official channels: a signed statement of the fund's addresses."""

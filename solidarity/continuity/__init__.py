@@ -1,0 +1,1 @@
+"""Backups, and handover of the work to another organisation."""

@@ -1,0 +1,1 @@
+"""Insider limits: alerts from the audit trail and two-person exports."""
