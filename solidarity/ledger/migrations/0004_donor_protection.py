@@ -35,6 +35,11 @@ def digest_references(apps, schema_editor):
                 donation.entry.created_at.date()
             )
         )
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates above queued PostgreSQL's deferred foreign-key checks; the columns
+        # cannot be dropped in this transaction until they have run.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
