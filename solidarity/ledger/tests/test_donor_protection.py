@@ -24,7 +24,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from solidarity.audit.models import AuditEvent
 from solidarity.ledger import donations, donor_protection, payouts, urls
@@ -493,3 +493,11 @@ def test_no_staff_ledger_page_export_or_public_page_shows_a_donor(
     donations_page = places[f"{treasurer.user.username} {reverse('ledger:donations')}"]
     assert b"77.00" in donations_page
     assert b"Assets:Held" in places["beancount"]
+
+
+@pytest.mark.parametrize(("language", "country"), [("be", "Беларусь"), ("ru", "Беларусь")])
+def test_the_donor_warning_is_translated(language, country):
+    with translation.override(language):
+        warning = donor_protection.donor_warning("BY")
+    assert country in warning
+    assert "authorities" not in warning
