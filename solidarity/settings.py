@@ -322,6 +322,11 @@ DONOR_REFERENCE_SECRET = envsecret("SOLIDARITY_DONOR_REFERENCE_SECRET")
 # Months a receipt address is kept (sealed) after the receipt was sent; then `donors purge`
 # deletes it. 13 covers a tax year and the month after it, when donors ask for copies.
 DONOR_RECEIPT_MONTHS = envint("SOLIDARITY_DONOR_RECEIPT_MONTHS", 13)
+# Months the digest of a bank reference, charge id or event id is remembered; then
+# `donors purge` forgets it, so even whoever holds the secret cannot match an old donation
+# to a donor's statement. 18 outlasts card chargebacks (up to 540 days) and overlapping
+# statement imports; a statement older than this must not be imported again.
+DONOR_REFERENCE_MONTHS = envint("SOLIDARITY_DONOR_REFERENCE_MONTHS", 18)
 # ISO 3166 codes of countries where paying the fund is prosecuted: a card or bank from one of
 # them flags the donation for the treasurer and warns the donor where the channel allows.
 HIGH_RISK_COUNTRIES = frozenset(

@@ -5,6 +5,7 @@ statements and from the fund's own records. So the fund keeps:
 
 * of a bank reference, a charge id or a processor's event id, only a keyed digest (enough to
   book each one once, useless for matching a donor's statement without the secret);
+* ... and only for ``DONOR_REFERENCE_MONTHS``: then ``donors purge`` forgets the digest too;
 * a receipt address only when the donor asked for a receipt, sealed to the payout key, and
   only for ``DONOR_RECEIPT_MONTHS`` months: ``solidarity donors purge`` deletes it after;
 * of the country of a card or bank, only a flag: "from a high-risk country", shown to the
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from solidarity.audit import services as audit
-from solidarity.ledger.models import Donation
+from solidarity.ledger.models import Donation, WebhookEvent
 from solidarity.vault import donor_keys
 
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -113,6 +114,27 @@ def purge_expired_receipts(*, today: datetime.date | None = None) -> int:
     return count
 
 
+@transaction.atomic
+def forget_old_references(*, today: datetime.date | None = None) -> tuple[int, int]:
+    """Forget the digests of references and events older than DONOR_REFERENCE_MONTHS.
+
+    A donation is forgotten only when both its day and the day it was recorded are past the
+    window (a statement imported late keeps its references for the full window). Returns
+    (donations whose reference digest was cleared, processor events deleted).
+    """
+    today = today or timezone.localdate()
+    cutoff = add_months(today, -settings.DONOR_REFERENCE_MONTHS)
+    cutoff_at = datetime.datetime.combine(cutoff, datetime.time.min, tzinfo=datetime.UTC)
+    donations = Donation.objects.filter(
+        reference_digest__isnull=False, received_on__lt=cutoff, entry__created_at__lt=cutoff_at
+    ).update(reference_digest=None)
+    events, _by_model = WebhookEvent.objects.filter(received_at__lt=cutoff_at).delete()
+    audit.record(
+        "donation.references_forgotten", subject="donors", donations=donations, events=events
+    )
+    return donations, events
+
+
 @dataclass(frozen=True)
 class DonorStatus:
     """Counts only: nothing here can tell one donor from another."""
@@ -122,6 +144,8 @@ class DonorStatus:
     expired_addresses: int
     high_risk: int
     retention_months: int
+    reference_digests: int
+    reference_months: int
     secret_configured: bool
 
 
@@ -134,5 +158,8 @@ def donor_status(*, today: datetime.date | None = None) -> DonorStatus:
         expired_addresses=kept.filter(receipt_kept_until__lt=today).count(),
         high_risk=Donation.objects.filter(high_risk_origin=True).count(),
         retention_months=settings.DONOR_RECEIPT_MONTHS,
+        reference_digests=Donation.objects.filter(reference_digest__isnull=False).count()
+        + WebhookEvent.objects.count(),
+        reference_months=settings.DONOR_REFERENCE_MONTHS,
         secret_configured=bool(getattr(settings, "DONOR_REFERENCE_SECRET", None)),
     )

@@ -328,6 +328,29 @@ def test_the_donors_commands_count_and_purge_and_print_no_address(treasurer, set
         assert address not in output.getvalue()
 
 
+def test_old_reference_digests_and_events_are_forgotten_after_their_window(
+    client, treasurer, webhook_secret, settings
+):
+    settings.DONOR_REFERENCE_MONTHS = 18
+    canaries = Canaries()
+    bank = make_held_account(currency="EUR")
+    import_statement(client, treasurer, bank, statement(canaries))  # dated May 2024
+    post_event(client, charge_event(canaries))
+    today = timezone.localdate()
+
+    # A statement imported today keeps its references for the whole window, however old
+    assert donor_protection.forget_old_references(today=today) == (0, 0)
+    assert Donation.objects.filter(reference_digest__isnull=False).count() == 4
+
+    # and 18 months on, every digest is forgotten: nobody can match these donations any more
+    later = donor_protection.add_months(today, 19)
+    assert donor_protection.forget_old_references(today=later) == (4, 1)
+    assert not Donation.objects.filter(reference_digest__isnull=False).exists()
+    assert not WebhookEvent.objects.exists()
+    assert Donation.objects.count() == 4
+    assert AuditEvent.objects.filter(action="donation.references_forgotten").exists()
+
+
 # --- high-risk countries ---------------------------------------------------------------------------
 
 
