@@ -56,7 +56,10 @@ class DonationForm(forms.Form):
         label=_("Bank reference"),
         required=False,
         max_length=100,
-        help_text=_("If there is one: the same reference is never recorded twice."),
+        help_text=_(
+            "If there is one: the same reference is never recorded twice. Only a keyed "
+            "digest of it is kept, so it cannot be matched to the donor's statement."
+        ),
     )
     campaign = forms.ModelChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.all(), required=False
