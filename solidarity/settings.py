@@ -334,4 +334,11 @@ HIGH_RISK_COUNTRIES = frozenset(
     for c in os.environ.get("SOLIDARITY_HIGH_RISK_COUNTRIES", "BY,RU").split(",")
     if c.strip()
 )
+if any(len(c) != 2 or not c.isascii() or not c.isalpha() for c in HIGH_RISK_COUNTRIES):
+    # A misspelt list ("Belarus") would silently flag nothing: refuse it.
+    raise ImproperlyConfigured("SOLIDARITY_HIGH_RISK_COUNTRIES must be two-letter codes: BY,RU")
+if DONOR_RECEIPT_MONTHS < 1 or DONOR_REFERENCE_MONTHS < 1:
+    raise ImproperlyConfigured(
+        "SOLIDARITY_DONOR_RECEIPT_MONTHS and SOLIDARITY_DONOR_REFERENCE_MONTHS must be at least 1"
+    )
 TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory

@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
 import secrets
+import subprocess
+import sys
 import time
 from decimal import Decimal
 
@@ -524,3 +527,27 @@ def test_the_donor_warning_is_translated(language, country):
         warning = donor_protection.donor_warning("BY")
     assert country in warning
     assert "authorities" not in warning
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SOLIDARITY_HIGH_RISK_COUNTRIES", "Belarus,Russia", "two-letter codes"),
+        ("SOLIDARITY_DONOR_RECEIPT_MONTHS", "0", "at least 1"),
+        ("SOLIDARITY_DONOR_REFERENCE_MONTHS", "-3", "at least 1"),
+    ],
+)
+def test_a_misconfigured_donor_setting_stops_the_server_from_starting(
+    tmp_path, name, value, message
+):
+    env = {**os.environ, "SOLIDARITY_DATA_DIR": str(tmp_path), name: value}
+    result = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "solidarity", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
