@@ -313,4 +313,32 @@ TELEGRAM_BOT_API_URL = os.environ.get("TELEGRAM_BOT_API_URL", "https://api.teleg
 # The card processor's webhook (solidarity.ledger, docs/treasurer-guide.md): the HMAC key
 # it signs each call with. Unset, /hooks/card/ answers 503.
 CARD_WEBHOOK_SECRET = envsecret("SOLIDARITY_CARD_WEBHOOK_SECRET")
+
+# Donors (solidarity.ledger.donor_protection, docs/treasurer-guide.md "Protecting donors").
+# The secret that keys the digests of bank references, charge ids and event ids; unset, one is
+# derived from SECRET_KEY. Set it (or *_FILE) when SECRET_KEY may change: a new secret makes
+# old references unrecognisable, so a statement imported again would be booked again.
+DONOR_REFERENCE_SECRET = envsecret("SOLIDARITY_DONOR_REFERENCE_SECRET")
+# Months a receipt address is kept (sealed) after the receipt was sent; then `donors purge`
+# deletes it. 13 covers a tax year and the month after it, when donors ask for copies.
+DONOR_RECEIPT_MONTHS = envint("SOLIDARITY_DONOR_RECEIPT_MONTHS", 13)
+# Months the digest of a bank reference, charge id or event id is remembered; then
+# `donors purge` forgets it, so even whoever holds the secret cannot match an old donation
+# to a donor's statement. 18 outlasts card chargebacks (up to 540 days) and overlapping
+# statement imports; a statement older than this must not be imported again.
+DONOR_REFERENCE_MONTHS = envint("SOLIDARITY_DONOR_REFERENCE_MONTHS", 18)
+# ISO 3166 codes of countries where paying the fund is prosecuted: a card or bank from one of
+# them flags the donation for the treasurer and warns the donor where the channel allows.
+HIGH_RISK_COUNTRIES = frozenset(
+    c.strip().upper()
+    for c in os.environ.get("SOLIDARITY_HIGH_RISK_COUNTRIES", "BY,RU").split(",")
+    if c.strip()
+)
+if any(len(c) != 2 or not c.isascii() or not c.isalpha() for c in HIGH_RISK_COUNTRIES):
+    # A misspelt list ("Belarus") would silently flag nothing: refuse it.
+    raise ImproperlyConfigured("SOLIDARITY_HIGH_RISK_COUNTRIES must be two-letter codes: BY,RU")
+if DONOR_RECEIPT_MONTHS < 1 or DONOR_REFERENCE_MONTHS < 1:
+    raise ImproperlyConfigured(
+        "SOLIDARITY_DONOR_RECEIPT_MONTHS and SOLIDARITY_DONOR_REFERENCE_MONTHS must be at least 1"
+    )
 TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory

@@ -1,8 +1,11 @@
 """Money in: donations entered by hand, bank statements imported, card processor webhooks.
 
-No donor identity is kept. A donor who asks for a receipt gets it at once, and their
-address is kept only sealed to the payout key (so a treasurer can resend it); otherwise the
-fund knows an amount, a day and a reference, nothing about who gave.
+No donor identity is kept (see ``donor_protection``). A donor who asks for a receipt gets it
+at once, and their address is kept only sealed to the payout key (so a treasurer can resend
+it), for SOLIDARITY_DONOR_RECEIPT_MONTHS; otherwise the fund knows an amount, a day, a keyed
+digest of the bank's reference and whether the money came from a high-risk country, nothing
+about who gave. Names, IBANs, card numbers, BINs and e-mail addresses in a statement or a
+webhook are never read (an IBAN's first two letters excepted, for the country flag).
 
 The card webhook is signed (HMAC-SHA256 over "<timestamp>.<body>", computed in the vault) and
 carries its time: a request with a wrong signature is refused, one older or newer than
@@ -30,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidarity.audit import services as audit
-from solidarity.ledger import roles, services
+from solidarity.ledger import donor_protection, roles, services
 from solidarity.ledger.models import Account, Campaign, Donation, Entry, WebhookEvent
 from solidarity.ledger.money import Currency, MoneyError, format_amount, to_amount
 from solidarity.ledger.payouts import ensure_payout_key
@@ -72,16 +75,19 @@ class MalformedWebhookError(Exception):
 # --- recording -----------------------------------------------------------------------------------
 
 
-def _send_receipt(donation: Donation, address: str) -> bool:
+def _send_receipt(donation: Donation, address: str, *, warning: str = "") -> bool:
     subject = _("Thank you for your donation")
     body = _(
         "Thank you. We received your donation of %(amount)s on %(day)s.\n\n"
         "This is your receipt. We keep no record of who you are beyond this address, "
-        "stored encrypted; reply if you want us to delete it."
+        "stored encrypted for %(months)d months; reply if you want us to delete it sooner."
     ) % {
         "amount": format_amount(donation.amount, donation.currency),
         "day": donation.received_on.isoformat(),
+        "months": settings.DONOR_RECEIPT_MONTHS,
     }
+    if warning:
+        body += "\n\n" + warning
     try:
         send_mail(subject, body, None, [address], fail_silently=False)
     except Exception:  # noqa: BLE001 - any mail failure; never log the address
@@ -101,10 +107,14 @@ def record_donation(
     reference: str | None = None,
     campaign: Campaign | None = None,
     receipt_to: str = "",
+    payer_country: str = "",
     by=None,
 ) -> Donation:
     """Book a donation into a held account. Anonymous unless ``receipt_to`` is given.
 
+    Of ``reference`` only a keyed digest is stored; of ``payer_country`` (the card's or the
+    bank's, two letters) only whether it is a high-risk country. The donation's
+    ``donor_warning`` attribute (not stored) holds the warning for the donor, or "".
     Raises DuplicateDonationError for a reference already recorded on the account,
     MoneyError for a bad amount, ValueError for a currency that is not the account's.
     """
@@ -116,11 +126,14 @@ def record_donation(
     if currency != held_account.currency or held_account.purpose != Account.Purpose.HELD:
         raise ValueError(_("the donation must go to a held account in its currency"))
     reference = (reference or "").strip()[:100] or None
+    digest = donor_protection.reference_digest(reference) if reference else None
     if (
-        reference
-        and Donation.objects.filter(held_account=held_account, reference=reference).exists()
+        digest
+        and Donation.objects.filter(held_account=held_account, reference_digest=digest).exists()
     ):
-        raise DuplicateDonationError(reference)
+        raise DuplicateDonationError()
+    country = donor_protection.country_code(payer_country)
+    high_risk = donor_protection.is_high_risk(country)
     entry = services.post_entry(
         Entry.Kind.DONATION,
         [
@@ -132,13 +145,14 @@ def record_donation(
         by=by,
     )
     receipt_to = receipt_to.strip()
-    contact_sealed = None
+    contact_sealed = kept_until = None
     if receipt_to:
         if not _EMAIL_RE.match(receipt_to):
             raise ValueError(_("not an e-mail address"))
         contact_sealed = core.seal_to(
             bytes(ensure_payout_key().public_key), receipt_to.encode("utf-8")
         )
+        kept_until = donor_protection.receipt_kept_until()
     try:
         with transaction.atomic():
             donation = Donation.objects.create(
@@ -148,18 +162,21 @@ def record_donation(
                 currency=currency,
                 received_on=entry.booked_on,
                 held_account=held_account,
-                reference=reference,
+                reference_digest=digest,
                 entry=entry,
                 donor_contact_sealed=contact_sealed,
+                receipt_kept_until=kept_until,
+                high_risk_origin=high_risk,
                 recorded_by=by,
             )
     except IntegrityError:
         # Two deliveries of the same reference at once: the unique constraint decides.
-        raise DuplicateDonationError(reference) from None
+        raise DuplicateDonationError() from None
+    donation.donor_warning = donor_protection.donor_warning(country) if high_risk else ""
     if receipt_to:
         donation.receipt = (
             Donation.Receipt.SENT
-            if _send_receipt(donation, receipt_to)
+            if _send_receipt(donation, receipt_to, warning=donation.donor_warning)
             else Donation.Receipt.FAILED
         )
         donation.save(update_fields=["receipt"])
@@ -170,6 +187,7 @@ def record_donation(
         channel=channel,
         amount=str(amount),
         currency=currency,
+        high_risk=high_risk,
     )
     return donation
 
@@ -245,6 +263,7 @@ class ImportReport:
     created: int = 0
     duplicates: int = 0
     outgoing: int = 0
+    high_risk: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -276,9 +295,11 @@ def import_bank_statement(
 ) -> ImportReport:
     """Record each incoming row of a bank statement CSV as a donation, once per bank reference.
 
-    Columns: date, amount, reference, and optionally currency. Outgoing rows (negative
-    amounts) are counted and skipped; other columns (a payer's name, say) are never read.
-    Importing the same file twice records nothing the second time. Raises NotAllowedError.
+    Columns: date, amount, reference, and optionally currency and the payer's country
+    (``country``, or failing that the first two letters of ``iban``). Outgoing rows (negative
+    amounts) are counted and skipped; other columns (a payer's name, say) are never read, and
+    of the reference only a keyed digest is kept. Importing the same file twice records
+    nothing the second time. Raises NotAllowedError.
     """
     roles.require(by, roles.TREASURY_ROLES)
     report = ImportReport()
@@ -313,7 +334,7 @@ def import_bank_statement(
             if amount <= 0:
                 report.outgoing += 1
                 continue
-            record_donation(
+            donation = record_donation(
                 amount=amount,
                 currency=currency,
                 held_account=held_account,
@@ -321,9 +342,11 @@ def import_bank_statement(
                 channel=Donation.Channel.BANK,
                 reference=reference,
                 campaign=campaign,
+                payer_country=_statement_country(row),
                 by=by,
             )
             report.created += 1
+            report.high_risk += donation.high_risk_origin
         except DuplicateDonationError:
             report.duplicates += 1
         except (ValueError, MoneyError) as exc:
@@ -334,9 +357,24 @@ def import_bank_statement(
         subject=held_account.code[:64],
         created=report.created,
         duplicates=report.duplicates,
+        high_risk=report.high_risk,
         errors=len(report.errors),
     )
     return report
+
+
+def _statement_country(row: dict[str, str]) -> str:
+    """The payer's country from a statement row: a country column, else the IBAN's prefix.
+
+    Banks name these columns differently; these are the names we accept. Only two letters
+    of the IBAN are read, and only to set the high-risk flag."""
+    for name in ("country", "payer_country", "payer country"):
+        if row.get(name):
+            return donor_protection.country_code(row[name])
+    for name in ("iban", "payer_iban", "payer iban"):
+        if row.get(name):
+            return donor_protection.country_of_iban(row[name])
+    return ""
 
 
 # --- the card processor's webhook ---------------------------------------------------------------
@@ -392,10 +430,30 @@ def processor_account(currency: str) -> Account:
     return account or services.open_held_account("Card processor", currency)
 
 
+@dataclass(frozen=True)
+class WebhookOutcome:
+    """What the processor is told: ``result`` ("recorded", "refunded", "duplicate" or
+    "ignored") and, for a card from a high-risk country, a warning it may show the donor."""
+
+    result: str
+    donor_warning: str = ""
+
+
+def _card_country(data: dict) -> str:
+    """The issuing country of the card, from the fields processors use for it.
+
+    Only the country is read: the card number, its BIN, the holder's name and the billing
+    address in the same event are never looked at."""
+    card = data.get("card")
+    nested = card.get("country") if isinstance(card, dict) else ""
+    return donor_protection.country_code(data.get("card_country") or nested)
+
+
 @transaction.atomic
-def handle_card_webhook(body: bytes, header: str, *, now: float | None = None) -> str:
-    """Verify and apply one processor event. Returns "recorded", "refunded", "duplicate" or
-    "ignored". Raises BadSignatureError, StaleWebhookError, MalformedWebhookError,
+def handle_card_webhook(body: bytes, header: str, *, now: float | None = None) -> WebhookOutcome:
+    """Verify and apply one processor event (see WebhookOutcome).
+
+    Raises BadSignatureError, StaleWebhookError, MalformedWebhookError,
     WebhookNotConfiguredError."""
     if len(body) > MAX_WEBHOOK_BYTES:
         raise MalformedWebhookError("body too large")
@@ -409,20 +467,23 @@ def handle_card_webhook(body: bytes, header: str, *, now: float | None = None) -
             raise ValueError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise MalformedWebhookError("not an event") from None
-    if WebhookEvent.objects.filter(provider=CARD_PROVIDER, event_id=event_id).exists():
-        return "duplicate"
+    event_digest = donor_protection.event_digest(CARD_PROVIDER, event_id)
+    if WebhookEvent.objects.filter(provider=CARD_PROVIDER, event_digest=event_digest).exists():
+        return WebhookOutcome("duplicate")
     try:
         with transaction.atomic():
-            WebhookEvent.objects.create(provider=CARD_PROVIDER, event_id=event_id, kind=kind)
+            WebhookEvent.objects.create(
+                provider=CARD_PROVIDER, event_digest=event_digest, kind=kind
+            )
     except IntegrityError:
-        return "duplicate"
+        return WebhookOutcome("duplicate")
     try:
         if kind == "charge.succeeded":
             currency = str(data["currency"]).upper()
             if currency not in Currency.values:
                 raise ValueError(_("currency"))
             campaign = Campaign.objects.filter(slug=str(data.get("campaign") or "")).first()
-            record_donation(
+            donation = record_donation(
                 amount=to_amount(str(data["amount"])),
                 currency=currency,
                 held_account=processor_account(currency),
@@ -435,18 +496,22 @@ def handle_card_webhook(body: bytes, header: str, *, now: float | None = None) -
                 reference=str(data["charge_id"]),
                 campaign=campaign,
                 receipt_to=str(data.get("receipt_email") or ""),
+                payer_country=_card_country(data),
             )
-            return "recorded"
+            return WebhookOutcome("recorded", donation.donor_warning)
         if kind == "charge.refunded":
             donation = Donation.objects.filter(
-                channel=Donation.Channel.CARD, reference=str(data["charge_id"])
+                channel=Donation.Channel.CARD,
+                reference_digest=donor_protection.reference_digest(
+                    str(data["charge_id"]).strip()[:100]
+                ),
             ).first()
             if donation is None or donation.refunded:
-                return "ignored"
+                return WebhookOutcome("ignored")
             refund_donation(donation, reason="card refund")
-            return "refunded"
+            return WebhookOutcome("refunded")
     except DuplicateDonationError:
-        return "duplicate"
+        return WebhookOutcome("duplicate")
     except (KeyError, ValueError, TypeError, MoneyError):
         raise MalformedWebhookError("event data incomplete") from None
-    return "ignored"
+    return WebhookOutcome("ignored")

@@ -56,7 +56,10 @@ class DonationForm(forms.Form):
         label=_("Bank reference"),
         required=False,
         max_length=100,
-        help_text=_("If there is one: the same reference is never recorded twice."),
+        help_text=_(
+            "If there is one: the same reference is never recorded twice. Only a keyed "
+            "digest of it is kept, so it cannot be matched to the donor's statement."
+        ),
     )
     campaign = forms.ModelChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.all(), required=False
@@ -68,6 +71,21 @@ class DonationForm(forms.Form):
             "Only if the donor asked for a receipt. Leave empty for an anonymous donation."
         ),
     )
+    payer_country = forms.CharField(
+        label=_("Country of the donor's card or bank"),
+        required=False,
+        max_length=2,
+        help_text=_(
+            "Two letters (BY, RU...), if you know it. It is not stored: a donation from a "
+            "high-risk country is only flagged, and you are told to warn the donor."
+        ),
+    )
+
+    def clean_payer_country(self) -> str:
+        value = self.cleaned_data["payer_country"].strip().upper()
+        if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
+            raise forms.ValidationError(_("Two letters, such as DE or BY."))
+        return value
 
 
 class UploadForm(forms.Form):

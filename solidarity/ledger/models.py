@@ -219,13 +219,20 @@ class Donation(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices)
     received_on = models.DateField()
     held_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    # The bank's transaction reference or the processor's charge id: importing the same
-    # statement or hearing the same webhook twice must not record the money twice.
-    reference = models.CharField(max_length=100, null=True, blank=True)
+    # A keyed digest of the bank's transaction reference or the processor's charge id
+    # (donor_protection.reference_digest): importing the same statement or hearing the same
+    # webhook twice must not record the money twice, but the reference itself is on the
+    # donor's card statement, so the clear text would tie the donor to the fund.
+    reference_digest = models.CharField(max_length=32, null=True, blank=True)
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="donation")
     receipt = models.CharField(max_length=8, choices=Receipt.choices, blank=True, default="")
-    # Only when the donor asked for a receipt: their address, sealed to the payout key.
+    # Only when the donor asked for a receipt: their address, sealed to the payout key, kept
+    # until ``receipt_kept_until`` (SOLIDARITY_DONOR_RECEIPT_MONTHS), then `donors purge`.
     donor_contact_sealed = models.BinaryField(null=True, blank=True)
+    receipt_kept_until = models.DateField(null=True, blank=True)
+    # The card or bank was issued in a SOLIDARITY_HIGH_RISK_COUNTRIES country. Only this flag
+    # is kept, never the country: the treasurer sees it, the donor was warned if possible.
+    high_risk_origin = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -234,9 +241,9 @@ class Donation(models.Model):
         ordering = ["-received_on", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["held_account", "reference"],
-                condition=Q(reference__isnull=False),
-                name="donation_reference_once_per_account",
+                fields=["held_account", "reference_digest"],
+                condition=Q(reference_digest__isnull=False),
+                name="donation_reference_digest_once_per_account",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="donation_positive"),
         ]
@@ -247,16 +254,19 @@ class Donation(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every processor event we accepted, by the processor's id: a replay is a no-op."""
+    """Every processor event we accepted, by a keyed digest of the processor's id (the id
+    itself would let the processor's records be matched to ours): a replay is a no-op."""
 
     provider = models.CharField(max_length=20)
-    event_id = models.CharField(max_length=100)
+    event_digest = models.CharField(max_length=32)
     kind = models.CharField(max_length=40)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")
+            models.UniqueConstraint(
+                fields=["provider", "event_digest"], name="webhook_event_digest_once"
+            )
         ]
 
 

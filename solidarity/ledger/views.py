@@ -256,6 +256,15 @@ def donation_list(request: HttpRequest) -> HttpResponse:
                         "errors": len(report.errors),
                     },
                 )
+                if report.high_risk:
+                    messages.warning(
+                        request,
+                        _(
+                            "%(n)d of them came from a bank in a high-risk country: they are "
+                            "flagged below. Consider telling these donors of the risk."
+                        )
+                        % {"n": report.high_risk},
+                    )
         else:
             form = ledger_forms.DonationForm(request.POST, prefix="donation")
             if form.is_valid():
@@ -269,6 +278,7 @@ def donation_list(request: HttpRequest) -> HttpResponse:
                         reference=data["reference"] or None,
                         campaign=data["campaign"],
                         receipt_to=data["receipt_to"],
+                        payer_country=data["payer_country"],
                         by=request.user,
                     )
                 except (donations.DuplicateDonationError, MoneyError, ValueError) as exc:
@@ -281,6 +291,8 @@ def donation_list(request: HttpRequest) -> HttpResponse:
                         )
                     else:
                         messages.success(request, _("The donation was recorded."))
+                    if donation.high_risk_origin:
+                        messages.warning(request, donation.donor_warning)
                     return redirect("ledger:donations")
     return render(
         request,
@@ -799,4 +811,9 @@ def card_webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "signature"}, status=400)
     except donations.MalformedWebhookError:
         return JsonResponse({"error": "malformed"}, status=400)
-    return JsonResponse({"result": outcome})
+    answer = {"result": outcome.result}
+    if outcome.donor_warning:
+        # For processors that show the merchant's message to the payer (a card from a
+        # high-risk country): the donor learns the risk before giving again.
+        answer["donor_warning"] = outcome.donor_warning
+    return JsonResponse(answer)
