@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from solidarity.accounts.models import User
 from solidarity.audit import services as audit
 from solidarity.cases.models import Case
-from solidarity.ledger import rails, roles, services
+from solidarity.ledger import rail_register, rails, roles, services
 from solidarity.ledger.models import (
     Account,
     Commitment,
@@ -166,12 +166,14 @@ def add_destination(case: Case, rail: str, details: dict, *, by) -> PayoutDestin
         created_by=by,
         created_on=timezone.localdate(),
     )
+    payout_rail = rail_register.link_destination(destination, adapter, cleaned)
     audit.record(
         "payout.destination_added",
         actor=by,
         subject=case.code,
         destination=destination.pk,
         rail=rail,
+        payout_rail=payout_rail.pk,
     )
     return destination
 
@@ -294,10 +296,17 @@ def prepare_batch(
     execution_date: datetime.date | None = None,
     as_of: datetime.date | None = None,
     commitment_ids: Iterable[int] | None = None,
+    include_suspect: bool = False,
 ) -> PayoutBatch:
     """Put every due commitment routed to ``rail`` in the held account's currency in a new batch.
 
-    Raises NotAllowedError (treasurers prepare), NothingDueError, RouteError.
+    Payments down a burned rail are left out, and so is a first payment to a destination
+    whose guidance is not acknowledged (or overridden); ``batch.held_burned`` and
+    ``batch.held_for_guidance`` say how many. Payments down a suspect rail go in only with
+    ``include_suspect``.
+
+    Raises NotAllowedError (treasurers prepare), NothingDueError, RouteError,
+    rail_register.SuspectRailError, rail_register.BurnedRailError.
     """
     roles.require(by, roles.TREASURY_ROLES)
     if held_account.purpose != Account.Purpose.HELD:
@@ -312,13 +321,19 @@ def prepare_batch(
     )
     if commitment_ids is not None:
         candidates = candidates.filter(pk__in=list(commitment_ids))
-    chosen = []
+    routed = []
     for commitment in candidates.select_related("destination").order_by("due_on", "id"):
         destination = route_for(commitment)
         if destination is not None and destination.rail == rail:
-            chosen.append((commitment, destination))
-    if not chosen:
+            routed.append((commitment, destination))
+    if not routed:
         raise NothingDueError(rail)
+    screened = rail_register.screen(routed)
+    if screened.suspect and not include_suspect:
+        raise rail_register.SuspectRailError(screened.suspect_rails(), len(screened.suspect))
+    chosen = screened.ok + screened.suspect
+    if not chosen:
+        raise rail_register.BurnedRailError(len(screened.burned), len(screened.waiting))
     message_id = _new_message_id(today)
     batch = PayoutBatch.objects.create(
         rail=rail,
@@ -348,7 +363,12 @@ def prepare_batch(
         currency=currency,
         items=len(chosen),
         total=str(sum((c.amount for c, _d in chosen), Decimal("0.00"))),
+        on_suspect_rails=len(screened.suspect),
+        held_burned=len(screened.burned),
+        held_for_guidance=len(screened.waiting),
     )
+    batch.held_burned = len(screened.burned)
+    batch.held_for_guidance = len(screened.waiting)
     return batch
 
 
@@ -590,6 +610,7 @@ def apply_confirmation(
     item.reason = reason[:200]
     item.confirmed_on = on
     item.save(update_fields=["status", "reason", "confirmed_on", "settled_entry", "undo_entry"])
+    rail_register.record_outcome(item, target, on)
     if fee:
         account = item.batch.held_account
         services.post_entry(
