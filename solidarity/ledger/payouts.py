@@ -306,7 +306,7 @@ def prepare_batch(
     ``include_suspect``.
 
     Raises NotAllowedError (treasurers prepare), NothingDueError, RouteError,
-    rail_register.SuspectRailError, rail_register.BurnedRailError.
+    rail_register.SuspectRailError, rail_register.HeldBackError.
     """
     roles.require(by, roles.TREASURY_ROLES)
     if held_account.purpose != Account.Purpose.HELD:
@@ -333,7 +333,7 @@ def prepare_batch(
         raise rail_register.SuspectRailError(screened.suspect_rails(), len(screened.suspect))
     chosen = screened.ok + screened.suspect
     if not chosen:
-        raise rail_register.BurnedRailError(len(screened.burned), len(screened.waiting))
+        raise rail_register.HeldBackError(len(screened.burned), len(screened.waiting))
     message_id = _new_message_id(today)
     batch = PayoutBatch.objects.create(
         rail=rail,

@@ -68,8 +68,9 @@ class SuspectRailError(Exception):
         self.count = count
 
 
-class BurnedRailError(Exception):
-    """Every payment that was due goes down a burned rail (or waits for guidance)."""
+class HeldBackError(Exception):
+    """Every payment that was due is held back: down a burned rail, or waiting until the
+    recipient has read the guidance about their rail."""
 
     def __init__(self, burned: int, waiting: int):
         super().__init__(f"{burned} on burned rails, {waiting} waiting for guidance")

@@ -688,7 +688,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                     )
                     % {"n": exc.count, "rails": ", ".join(str(r) for r in exc.rails)},
                 )
-            except rail_register.BurnedRailError as exc:
+            except rail_register.HeldBackError as exc:
                 messages.error(
                     request,
                     _(
