@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 import xmlschema
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -518,3 +518,16 @@ def test_a_treasurer_may_override_the_guidance_with_a_reason(coordinator, treasu
     assert event.details["reason"] == "Told by phone"
     batch = payouts.prepare_batch(by=treasurer.user, rail="sepa", held_account=bank)
     assert batch.items.get().destination == destination
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"), [("be", "Фонд аплачвае"), ("ru", "Фонд оплачивает")]
+)
+def test_the_guidance_is_read_in_the_applicants_language(coordinator, treasurer, language, phrase):
+    plan = make_active_plan(by=coordinator.user, items=[{"kind": "course", "amount": "900.00"}])
+    destination = make_destination(plan.case, "invoice", by=treasurer.user, acknowledged=False)
+
+    with translation.override(language):
+        paragraphs = rail_register.guidance_for(destination)
+
+    assert paragraphs[0].startswith(phrase)
