@@ -227,14 +227,6 @@ def register() -> list[RailRow]:
 # --- screening a batch ---------------------------------------------------------------------------
 
 
-def is_first_payment(destination: PayoutDestination) -> bool:
-    """Nothing has gone to this destination yet (pending or sent in a batch counts)."""
-    return not PayoutItem.objects.filter(
-        destination=destination,
-        status__in=[PayoutItem.Status.PENDING, PayoutItem.Status.SENT, PayoutItem.Status.PAID],
-    ).exists()
-
-
 @dataclass
 class Screened:
     ok: list = field(default_factory=list)
@@ -252,18 +244,26 @@ class Screened:
 def screen(chosen: list[tuple]) -> Screened:
     """Sort (commitment, destination) pairs by what their rail and guidance allow."""
     out = Screened()
-    first_seen: set[int] = set()
+    # One query for all: which of these destinations were already paid or have a payment
+    # on its way (a batch of hundreds must not ask once per payment).
+    unsettled = {d.pk for _c, d in chosen if not d.guidance_settled}
+    paid_before = set(
+        PayoutItem.objects.filter(
+            destination_id__in=unsettled,
+            status__in=[PayoutItem.Status.PENDING, PayoutItem.Status.SENT, PayoutItem.Status.PAID],
+        ).values_list("destination_id", flat=True)
+    )
+    rails_by_id = PayoutRail.objects.in_bulk({d.payout_rail_id for _c, d in chosen} - {None})
     for commitment, destination in chosen:
-        rail = destination.payout_rail
+        rail = rails_by_id.get(destination.payout_rail_id)
+        if rail is not None:
+            destination.payout_rail = rail
         status = rail.status if rail is not None else PayoutRail.Status.WORKING
         if status == PayoutRail.Status.BURNED:
             out.burned.append((commitment, destination))
             continue
         # Two payments to a new destination in one batch are both first payments.
-        if not destination.guidance_settled and (
-            destination.pk in first_seen or is_first_payment(destination)
-        ):
-            first_seen.add(destination.pk)
+        if not destination.guidance_settled and destination.pk not in paid_before:
             out.waiting.append((commitment, destination))
             continue
         if status == PayoutRail.Status.SUSPECT:
