@@ -531,3 +531,33 @@ def test_the_guidance_is_read_in_the_applicants_language(coordinator, treasurer,
         paragraphs = rail_register.guidance_for(destination)
 
     assert paragraphs[0].startswith(phrase)
+
+
+def test_the_plan_page_splits_a_payment_and_shows_what_waits_for_guidance(
+    client, coordinator, treasurer
+):
+    plan = make_active_plan(by=coordinator.user, items=[{"kind": "debt", "amount": "900.00"}])
+    make_destination(plan.case, "csv", by=treasurer.user, acknowledged=False, country="BY")
+    original = plan.commitments.get()
+    log_in(client, treasurer)
+
+    page = client.get(reverse("ledger:plan", args=[plan.pk])).content.decode()
+    assert "The first payment waits until the recipient reads the guidance" in page
+    assert "Pay without waiting" in page
+
+    response = client.post(
+        reverse("ledger:plan", args=[plan.pk]),
+        {"action": "split", "commitment": original.pk, "parts": 3, "every_days": 10, "reason": "x"},
+    )
+    assert response.status_code == 302
+    assert sorted(original.tranches.values_list("amount", flat=True)) == [Decimal("300.00")] * 3
+
+    # Bad input is a message, not a 500 and not a half-split payment.
+    tranche = original.tranches.first()
+    page = client.post(
+        reverse("ledger:plan", args=[plan.pk]),
+        {"action": "split", "commitment": tranche.pk, "parts": 40, "every_days": 10, "reason": "x"},
+        follow=True,
+    ).content.decode()
+    assert "Give 2 to 12 tranches" in page
+    assert not tranche.tranches.exists()
