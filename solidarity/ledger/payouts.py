@@ -14,6 +14,9 @@ The rules this module keeps:
   live payment at a time, so nobody can be paid twice by exporting twice.
 * A confirmation marks each payment paid, failed or seized. Failed and seized payments go
   back to owed with the reason; a seized destination is blocked, and the payment is re-routed.
+* Every destination is linked to its rail (bank, card range, network), and each outcome is
+  counted against it (``rail_register``): a batch warns about suspect rails, leaves out burned
+  ones, and holds a first payment until the recipient has read the guidance about their rail.
 """
 
 from __future__ import annotations
@@ -331,7 +334,9 @@ def prepare_batch(
     screened = rail_register.screen(routed)
     if screened.suspect and not include_suspect:
         raise rail_register.SuspectRailError(screened.suspect_rails(), len(screened.suspect))
-    chosen = screened.ok + screened.suspect
+    # In due order, as before screening: end-to-end ids follow the due dates.
+    allowed = {c.pk for c, _d in screened.ok + screened.suspect}
+    chosen = [(c, d) for c, d in routed if c.pk in allowed]
     if not chosen:
         raise rail_register.HeldBackError(len(screened.burned), len(screened.waiting))
     message_id = _new_message_id(today)
