@@ -561,3 +561,15 @@ def test_the_plan_page_splits_a_payment_and_shows_what_waits_for_guidance(
     ).content.decode()
     assert "Give 2 to 12 tranches" in page
     assert not tranche.tranches.exists()
+
+
+def test_the_owed_list_marks_payments_on_a_suspect_rail(client, coordinator, treasurer):
+    _owed_at_watched_bank(coordinator, treasurer, 1)
+    rail_register.set_rail_status(
+        _watched_rail(), "suspect", by=treasurer.user, reason="Heard from another fund"
+    )
+    log_in(client, treasurer)
+
+    page = client.get(reverse("ledger:commitments")).content.decode()
+
+    assert "(rail Suspect)" in page
