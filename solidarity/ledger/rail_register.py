@@ -341,9 +341,10 @@ def acknowledge_guidance(case: Case, destination_id: int) -> PayoutDestination:
     if destination is None:
         raise GuidanceError(destination_id)
     if destination.guidance_acknowledged_on is None:
+        # The day only, and no audit event: like the applicant's messages, an applicant's
+        # action is never kept with a time of day that could be matched to a network log.
         destination.guidance_acknowledged_on = timezone.localdate()
         destination.save(update_fields=["guidance_acknowledged_on"])
-        audit.record("payout.guidance_acknowledged", subject=case.code, destination=destination.pk)
     return destination
 
 
