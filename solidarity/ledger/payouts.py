@@ -155,11 +155,13 @@ def _seal_details(public_key: bytes, rail: str, details: dict) -> bytes:
 def add_destination(case: Case, rail: str, details: dict, *, by) -> PayoutDestination:
     """Check a destination for its rail and store it sealed. Needs no unlocked key.
 
-    Raises rails.DestinationError for a bad IBAN, card number or wallet; NotAllowedError.
+    Raises rails.DestinationError for a bad IBAN, card number or wallet, or a burned rail;
+    NotAllowedError.
     """
     roles.require(by, roles.MONEY_ROLES)
     adapter = rails.adapter(rail)
     cleaned = adapter.clean_details(details)
+    rail_register.refuse_burned(adapter, cleaned)
     payout_key = ensure_payout_key()
     destination = PayoutDestination.objects.create(
         case=case,
@@ -252,6 +254,11 @@ def reroute_commitment(
         raise RouteError("that destination belongs to another case")
     if destination.status != PayoutDestination.Status.ACTIVE:
         raise RouteError("that destination is blocked")
+    if (
+        destination.payout_rail is not None
+        and destination.payout_rail.status == destination.payout_rail.Status.BURNED
+    ):
+        raise RouteError("that destination is on a burned rail")
     commitment.destination = destination
     commitment.save(update_fields=["destination"])
     audit.record(

@@ -36,6 +36,7 @@ from solidarity.ledger.models import (
     RailOutcome,
     RailStatusChange,
 )
+from solidarity.ledger.rails import DestinationError
 
 # A rail is suspect after this many failed or seized payments within WINDOW_DAYS: one
 # failure is a typo or a closed account, three in a month is a pattern.
@@ -90,6 +91,21 @@ def rail_for(kind: str, country: str, label: str) -> PayoutRail:
         defaults={"created_on": timezone.localdate()},
     )
     return rail
+
+
+def refuse_burned(adapter, cleaned: dict) -> None:
+    """Refuse a new destination on a burned rail before anything is stored: money sent there
+    is taken. Raises rails.DestinationError (a treasurer can clear the rail first)."""
+    kind, country, label = adapter.rail_of(cleaned)
+    if PayoutRail.objects.filter(
+        kind=kind, country=country[:2].upper(), label=label[:40], status=PayoutRail.Status.BURNED
+    ).exists():
+        raise DestinationError(
+            _(
+                "payments on this rail (%(label)s) are being seized: choose another bank, card or network"
+            )
+            % {"label": label}
+        )
 
 
 def link_destination(destination: PayoutDestination, adapter, cleaned: dict) -> PayoutRail:

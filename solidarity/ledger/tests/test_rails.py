@@ -212,16 +212,18 @@ def test_a_treasurer_is_warned_about_a_suspect_rail_and_must_confirm(
 def test_five_seizures_burn_the_rail_and_a_burned_rail_is_refused(
     coordinator, treasurer, second_treasurer, bank
 ):
-    # Given five seized payments at one bank
-    _owed_at_watched_bank(coordinator, treasurer, 5)
-    _confirm(_send(treasurer, second_treasurer, bank), "seized", treasurer.user)
+    # Given five seized payments at one bank, and a sixth recipient there not yet paid
+    five = _owed_at_watched_bank(coordinator, treasurer, 5)
+    newcomer = _owed_at_watched_bank(coordinator, treasurer, 1)[0]
+    first_five = [p.commitments.get().pk for p in five]
+    batch = _send(treasurer, second_treasurer, bank, commitment_ids=first_five)
+    _confirm(batch, "seized", treasurer.user)
     rail = _watched_rail()
     assert rail.status == PayoutRail.Status.BURNED
     assert [c.after for c in rail.changes.order_by("id")] == ["suspect", "burned"]
 
-    # When a new recipient at that bank is owed money, nothing goes down that rail, even
-    # with the suspect box ticked
-    newcomer = _owed_at_watched_bank(coordinator, treasurer, 1)[0]
+    # When the sixth is owed money, nothing goes down that rail, even with the suspect box
+    # ticked
     with pytest.raises(rail_register.HeldBackError) as refused:
         payouts.prepare_batch(
             by=treasurer.user, rail="sepa", held_account=bank, include_suspect=True
@@ -573,3 +575,25 @@ def test_the_owed_list_marks_payments_on_a_suspect_rail(client, coordinator, tre
     page = client.get(reverse("ledger:commitments")).content.decode()
 
     assert "(rail Suspect)" in page
+
+
+def test_nothing_new_is_routed_onto_a_burned_rail(coordinator, treasurer):
+    plan = make_active_plan(by=coordinator.user)
+    other = make_destination(
+        plan.case, "sepa", by=treasurer.user, iban=canary_iban(), bic="CBVILT2X"
+    )
+    watched = make_destination(
+        plan.case, "sepa", by=treasurer.user, iban=canary_iban(), bic=WATCHED_BIC
+    )
+    rail_register.set_rail_status(_watched_rail(), "burned", by=treasurer.user, reason="Seized")
+
+    # A new account at the burned bank is refused before anything is stored
+    with pytest.raises(rails.DestinationError, match="being seized"):
+        make_destination(plan.case, "sepa", by=treasurer.user, iban=canary_iban(), bic=WATCHED_BIC)
+    assert plan.case.payout_destinations.count() == 2
+
+    # and a payment cannot be re-routed onto one already recorded there
+    commitment = plan.commitments.get()
+    with pytest.raises(payouts.RouteError):
+        payouts.reroute_commitment(commitment, watched, by=treasurer.user, reason="try")
+    payouts.reroute_commitment(commitment, other, by=treasurer.user, reason="safer bank")
