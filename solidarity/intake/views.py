@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,6 +13,7 @@ from solidarity.cases.models import Case
 from solidarity.cases.services import read_attachment
 from solidarity.intake import services
 from solidarity.intake.forms import SITUATIONS, ApplicantMessageForm, ApplicationForm, ReceiptForm
+from solidarity.ledger import rail_register
 from solidarity.vault import session
 
 
@@ -125,8 +127,28 @@ def status_case(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(f"{request.path}?sent=1")
     view = services.read_case_for_applicant(case, key)
-    context = {"view": view, "form": form, "sent": request.GET.get("sent") == "1"}
+    context = {
+        "view": view,
+        "form": form,
+        "sent": request.GET.get("sent") == "1",
+        "guidance": rail_register.guidance_pending(case),
+        "acknowledged": request.GET.get("read") == "1",
+    }
     return render(request, "intake/status_case.html", context, status=status)
+
+
+@require_POST
+def status_guidance(request: HttpRequest, destination_id: int) -> HttpResponse:
+    """The applicant has read the guidance about the rail a payment will take."""
+    opened = _applicant_case(request)
+    if opened is None:
+        return redirect("intake:status")
+    case, _key = opened
+    try:
+        rail_register.acknowledge_guidance(case, destination_id)
+    except rail_register.GuidanceError:
+        raise Http404 from None
+    return redirect(f"{reverse('intake:status_case')}?read=1")
 
 
 def status_file(request: HttpRequest, attachment_id: int) -> HttpResponse:

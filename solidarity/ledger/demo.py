@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from solidarity.accounts.models import User
 from solidarity.cases.models import Case, Programme
-from solidarity.ledger import donations, payouts, plans, services
+from solidarity.ledger import donations, payouts, plans, rail_register, services
 from solidarity.ledger.models import Donation
 from solidarity.vault import keyring
 
@@ -138,12 +138,14 @@ def build_ledger_demo() -> bool:
         staff_key = keyring.unlock_staff_key(coordinator, _demo_passphrase("coordinator"))
         plan = plans.propose_plan(case, by=coordinator, staff_key=staff_key, priority=4)
         plans.activate_plan(plan, by=coordinator)
-        payouts.add_destination(
+        destination = payouts.add_destination(
             case,
             "sepa",
             {"holder": "Demo Beneficiary", "iban": DEMO_BENEFICIARY_IBAN},
             by=coordinator,
         )
+        # The demo beneficiary has read the guidance about the rail, so the demo can pay.
+        rail_register.acknowledge_guidance(case, destination.pk)
         # A second verified case gets a proposed plan only, for the allocation helper.
         second = verified.exclude(pk=case.pk).first()
         if second is not None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from solidarity.cases.models import Programme
 from solidarity.ledger import forecast
-from solidarity.ledger.models import Account, Campaign, Rail, SupportKind
+from solidarity.ledger.models import Account, Campaign, PayoutRail, Rail, SupportKind
 from solidarity.ledger.money import MAX_AMOUNT, Currency
 from solidarity.ledger.plans import MAX_INCOME_MONTHS
 
@@ -217,6 +217,15 @@ class DestinationForm(forms.Form):
         required=False,
     )
     address = forms.CharField(label=_("Wallet address (crypto)"), max_length=100, required=False)
+    country = forms.CharField(
+        label=_("Country of the bank or card (CSV, two letters)"), max_length=2, required=False
+    )
+    provider = forms.CharField(
+        label=_("Provider: school, lawyer (invoice)"), max_length=70, required=False
+    )
+    reference = forms.CharField(
+        label=_("Invoice reference (invoice)"), max_length=35, required=False
+    )
 
 
 class RerouteForm(forms.Form):
@@ -240,6 +249,20 @@ class PrepareBatchForm(forms.Form):
             "Keep it bland: the fund's name on a transfer into Belarus gets cards blocked."
         ),
     )
+    include_suspect = forms.BooleanField(
+        label=_("Also pay down rails marked suspect (I have read the warning)"), required=False
+    )
+
+
+class RailStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=PayoutRail.Status.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class SplitForm(forms.Form):
+    parts = forms.IntegerField(label=_("Tranches"), min_value=2, max_value=12)
+    every_days = forms.IntegerField(label=_("Days between tranches"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class ReasonForm(forms.Form):

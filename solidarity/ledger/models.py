@@ -410,6 +410,11 @@ class Commitment(models.Model):
     cancelled_entry = models.OneToOneField(
         Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A tranche: one of several smaller payments a larger one was split into, so that a
+    # frozen card or a watched account never sees the whole sum at once.
+    tranche_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="tranches"
+    )
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -447,6 +452,75 @@ class Rail(models.TextChoices):
     SEPA = "sepa", _("SEPA credit transfer")
     CSV = "csv", _("Bank or card transfer list (CSV)")
     CRYPTO = "crypto", _("Crypto wallet")
+    INVOICE = "invoice", _("A provider's invoice (SEPA)")
+
+
+class PayoutRail(models.Model):
+    """One way money reaches people: a bank, a card issuer's BIN range, a crypto network, a
+    provider's bank. The label names the rail, never the person: a bank code and country, a
+    card's first six digits, a network. Its status comes from what confirmations report."""
+
+    class Kind(models.TextChoices):
+        BANK = "bank", _("Bank account")
+        CARD = "card", _("Card")
+        CRYPTO = "crypto", _("Crypto network")
+        PROVIDER = "provider", _("Provider's invoice")
+
+    class Status(models.TextChoices):
+        WORKING = "working", _("Working")
+        SUSPECT = "suspect", _("Suspect")
+        BURNED = "burned", _("Burned")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # ISO 3166 country of the bank or card issuer, when known.
+    country = models.CharField(max_length=2, blank=True)
+    label = models.CharField(max_length=40)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WORKING)
+    status_reason = models.CharField(max_length=200, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_on = models.DateField()
+
+    class Meta:
+        ordering = ["kind", "country", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "country", "label"], name="payout_rail_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label} {self.country}".strip()
+
+
+class RailStatusChange(models.Model):
+    """Why a rail's status changed: a treasurer's reason, or the count that tripped it."""
+
+    rail = models.ForeignKey(PayoutRail, on_delete=models.CASCADE, related_name="changes")
+    before = models.CharField(max_length=8, choices=PayoutRail.Status.choices)
+    after = models.CharField(max_length=8, choices=PayoutRail.Status.choices)
+    reason = models.CharField(max_length=200)
+    # Empty when the confirmation import changed it.
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class RailOutcome(models.Model):
+    """What one confirmation said about one payment on a rail: the register's evidence."""
+
+    rail = models.ForeignKey(PayoutRail, on_delete=models.CASCADE, related_name="outcomes")
+    item = models.ForeignKey("PayoutItem", on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=10)
+    on = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "outcome"], name="rail_outcome_once_per_item")
+        ]
 
 
 class PayoutDestination(models.Model):
@@ -468,12 +542,28 @@ class PayoutDestination(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_on = models.DateField()
+    # The rail it travels on, derived from the details before they were sealed; the
+    # details themselves are not kept here.
+    payout_rail = models.ForeignKey(
+        PayoutRail, null=True, blank=True, on_delete=models.PROTECT, related_name="destinations"
+    )
+    # The applicant read the guidance about this rail's risks (a day, no time of day).
+    guidance_acknowledged_on = models.DateField(null=True, blank=True)
+    # Or a treasurer let the first payment go without it, and said why.
+    guidance_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    guidance_override_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"{self.get_rail_display()} #{self.pk}"
+
+    @property
+    def guidance_settled(self) -> bool:
+        return self.guidance_acknowledged_on is not None or bool(self.guidance_override_reason)
 
 
 class PayoutBatch(models.Model):

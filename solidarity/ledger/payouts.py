@@ -14,6 +14,9 @@ The rules this module keeps:
   live payment at a time, so nobody can be paid twice by exporting twice.
 * A confirmation marks each payment paid, failed or seized. Failed and seized payments go
   back to owed with the reason; a seized destination is blocked, and the payment is re-routed.
+* Every destination is linked to its rail (bank, card range, network), and each outcome is
+  counted against it (``rail_register``): a batch warns about suspect rails, leaves out burned
+  ones, and holds a first payment until the recipient has read the guidance about their rail.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from django.utils.translation import gettext as _
 from solidarity.accounts.models import User
 from solidarity.audit import services as audit
 from solidarity.cases.models import Case
-from solidarity.ledger import rails, roles, services
+from solidarity.ledger import rail_register, rails, roles, services
 from solidarity.ledger.models import (
     Account,
     Commitment,
@@ -152,11 +155,13 @@ def _seal_details(public_key: bytes, rail: str, details: dict) -> bytes:
 def add_destination(case: Case, rail: str, details: dict, *, by) -> PayoutDestination:
     """Check a destination for its rail and store it sealed. Needs no unlocked key.
 
-    Raises rails.DestinationError for a bad IBAN, card number or wallet; NotAllowedError.
+    Raises rails.DestinationError for a bad IBAN, card number or wallet, or a burned rail;
+    NotAllowedError.
     """
     roles.require(by, roles.MONEY_ROLES)
     adapter = rails.adapter(rail)
     cleaned = adapter.clean_details(details)
+    rail_register.refuse_burned(adapter, cleaned)
     payout_key = ensure_payout_key()
     destination = PayoutDestination.objects.create(
         case=case,
@@ -166,12 +171,14 @@ def add_destination(case: Case, rail: str, details: dict, *, by) -> PayoutDestin
         created_by=by,
         created_on=timezone.localdate(),
     )
+    payout_rail = rail_register.link_destination(destination, adapter, cleaned)
     audit.record(
         "payout.destination_added",
         actor=by,
         subject=case.code,
         destination=destination.pk,
         rail=rail,
+        payout_rail=payout_rail.pk,
     )
     return destination
 
@@ -247,6 +254,11 @@ def reroute_commitment(
         raise RouteError("that destination belongs to another case")
     if destination.status != PayoutDestination.Status.ACTIVE:
         raise RouteError("that destination is blocked")
+    if (
+        destination.payout_rail is not None
+        and destination.payout_rail.status == destination.payout_rail.Status.BURNED
+    ):
+        raise RouteError("that destination is on a burned rail")
     commitment.destination = destination
     commitment.save(update_fields=["destination"])
     audit.record(
@@ -294,10 +306,17 @@ def prepare_batch(
     execution_date: datetime.date | None = None,
     as_of: datetime.date | None = None,
     commitment_ids: Iterable[int] | None = None,
+    include_suspect: bool = False,
 ) -> PayoutBatch:
     """Put every due commitment routed to ``rail`` in the held account's currency in a new batch.
 
-    Raises NotAllowedError (treasurers prepare), NothingDueError, RouteError.
+    Payments down a burned rail are left out, and so is a first payment to a destination
+    whose guidance is not acknowledged (or overridden); ``batch.held_burned`` and
+    ``batch.held_for_guidance`` say how many. Payments down a suspect rail go in only with
+    ``include_suspect``.
+
+    Raises NotAllowedError (treasurers prepare), NothingDueError, RouteError,
+    rail_register.SuspectRailError, rail_register.HeldBackError.
     """
     roles.require(by, roles.TREASURY_ROLES)
     if held_account.purpose != Account.Purpose.HELD:
@@ -312,13 +331,21 @@ def prepare_batch(
     )
     if commitment_ids is not None:
         candidates = candidates.filter(pk__in=list(commitment_ids))
-    chosen = []
+    routed = []
     for commitment in candidates.select_related("destination").order_by("due_on", "id"):
         destination = route_for(commitment)
         if destination is not None and destination.rail == rail:
-            chosen.append((commitment, destination))
-    if not chosen:
+            routed.append((commitment, destination))
+    if not routed:
         raise NothingDueError(rail)
+    screened = rail_register.screen(routed)
+    if screened.suspect and not include_suspect:
+        raise rail_register.SuspectRailError(screened.suspect_rails(), len(screened.suspect))
+    # In due order, as before screening: end-to-end ids follow the due dates.
+    allowed = {c.pk for c, _d in screened.ok + screened.suspect}
+    chosen = [(c, d) for c, d in routed if c.pk in allowed]
+    if not chosen:
+        raise rail_register.HeldBackError(len(screened.burned), len(screened.waiting))
     message_id = _new_message_id(today)
     batch = PayoutBatch.objects.create(
         rail=rail,
@@ -348,7 +375,12 @@ def prepare_batch(
         currency=currency,
         items=len(chosen),
         total=str(sum((c.amount for c, _d in chosen), Decimal("0.00"))),
+        on_suspect_rails=len(screened.suspect),
+        held_burned=len(screened.burned),
+        held_for_guidance=len(screened.waiting),
     )
+    batch.held_burned = len(screened.burned)
+    batch.held_for_guidance = len(screened.waiting)
     return batch
 
 
@@ -590,6 +622,7 @@ def apply_confirmation(
     item.reason = reason[:200]
     item.confirmed_on = on
     item.save(update_fields=["status", "reason", "confirmed_on", "settled_entry", "undo_entry"])
+    rail_register.record_outcome(item, target, on)
     if fee:
         account = item.batch.held_account
         services.post_entry(

@@ -499,3 +499,79 @@ def pledge_events() -> list[tuple[str, int, Decimal]]:
         row[1] += 1
         row[2] += c.amount
     return [tuple(r) for r in rows.values()]
+
+
+# --- tranches -------------------------------------------------------------------------------------
+
+# At most this many tranches per payment: more only multiplies fees and confirmations.
+MAX_TRANCHES = 12
+# At most this many days between two tranches: the last one must still arrive while needed.
+MAX_TRANCHE_GAP_DAYS = 60
+
+
+def split_amount(amount: Decimal, parts: int) -> list[Decimal]:
+    """``amount`` in ``parts`` as equal as cents allow; the first ones carry the odd cents.
+
+    Exact: the parts always sum to the amount. Raises MoneyError.
+    """
+    amount = to_amount(amount)
+    cents = int(amount * 100)
+    if parts < 2 or cents < parts:
+        raise MoneyError("a payment splits into at least two tranches of at least one cent")
+    base, extra = divmod(cents, parts)
+    return [
+        (Decimal(base + (1 if n < extra else 0)) / 100).quantize(Decimal("0.01"))
+        for n in range(parts)
+    ]
+
+
+@transaction.atomic
+def split_commitment(
+    commitment: Commitment, parts: int, *, every_days: int, by, reason: str
+) -> list[Commitment]:
+    """Split an owed payment into smaller tranches due ``every_days`` apart, starting on its
+    own due day, so no single transfer is large and a freeze takes only one tranche.
+
+    The original is cancelled (its recognition reversed) and each tranche is recognised, so
+    the books stay balanced and the total owed is unchanged to the cent. Each tranche keeps
+    the original's destination; re-route any of them to spread them over rails.
+    Raises PlanStateError, MoneyError, NotAllowedError.
+    """
+    roles.require(by, roles.MONEY_ROLES)
+    if not 2 <= parts <= MAX_TRANCHES:
+        raise MoneyError(f"between 2 and {MAX_TRANCHES} tranches")
+    if not 1 <= every_days <= MAX_TRANCHE_GAP_DAYS:
+        raise MoneyError(f"between 1 and {MAX_TRANCHE_GAP_DAYS} days between tranches")
+    if not reason.strip():
+        raise PlanStateError("a split needs a reason")
+    commitment = Commitment.objects.select_for_update().select_related("case").get(pk=commitment.pk)
+    if commitment.status != Commitment.Status.OPEN:
+        raise PlanStateError("only an owed payment can be split")
+    amounts = split_amount(commitment.amount, parts)
+    _cancel(commitment, by=by, memo=f"Split into {parts} tranches")
+    start = commitment.due_on or timezone.localdate()
+    tranches = []
+    for n, amount in enumerate(amounts):
+        tranche = Commitment.objects.create(
+            plan=commitment.plan,
+            case=commitment.case,
+            kind=commitment.kind,
+            amount=amount,
+            currency=commitment.currency,
+            due_on=start + datetime.timedelta(days=n * every_days),
+            status=Commitment.Status.OPEN,
+            destination=commitment.destination,
+            tranche_of=commitment,
+        )
+        _recognise(tranche, by=by)
+        tranches.append(tranche)
+    audit.record(
+        "commitment.split",
+        actor=by,
+        subject=commitment.case.code,
+        commitment=commitment.pk,
+        tranches=parts,
+        every_days=every_days,
+        reason=reason.strip()[:200],
+    )
+    return tranches

@@ -19,5 +19,6 @@ urlpatterns = [
     path("commitments/", views.commitments, name="commitments"),
     path("batches/", views.batch_list, name="batches"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
+    path("rails/", views.rail_list, name="rails"),
     path("runway/", views.runway, name="runway"),
 ]

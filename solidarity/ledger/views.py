@@ -20,7 +20,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from solidarity.accounts.decorators import forbidden, staff_required
 from solidarity.cases import services as cases
 from solidarity.cases.models import Case, Programme
-from solidarity.ledger import charts, donations, forecast, payouts, plans, rails, roles, services
+from solidarity.ledger import (
+    charts,
+    donations,
+    forecast,
+    payouts,
+    plans,
+    rail_register,
+    rails,
+    roles,
+    services,
+)
 from solidarity.ledger import forms as ledger_forms
 from solidarity.ledger.models import (
     Account,
@@ -29,6 +39,7 @@ from solidarity.ledger.models import (
     ExchangeRate,
     PayoutBatch,
     PayoutDestination,
+    PayoutRail,
     SupportPlan,
     SupportPolicy,
 )
@@ -85,6 +96,8 @@ def _refuse(request: HttpRequest, exc: Exception):
         donations.DuplicateDonationError: _("A donation with this reference is already recorded."),
         cases.CaseAccessDeniedError: _("You hold no key that opens this case."),
         rails.ExportError: _("The export file could not be built."),
+        rail_register.RailStatusError: _("Choose a status and give a reason."),
+        rail_register.GuidanceError: _("An override needs a reason."),
     }
     for kind, text in texts.items():
         if isinstance(exc, kind):
@@ -464,7 +477,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     formset = ledger_forms.PlanItemFormSet(initial=_plan_items_initial(plan), prefix="items")
     change_form = ledger_forms.PlanChangeForm(initial={"priority": plan.priority}, prefix="change")
     destination_form = ledger_forms.DestinationForm(prefix="dest")
-    destinations = PayoutDestination.objects.filter(case=plan.case)
+    destinations = PayoutDestination.objects.filter(case=plan.case).select_related("payout_rail")
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -542,6 +555,39 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
                     messages.success(request, _("The payment was re-routed."))
                     return redirect("ledger:plan", plan_id=plan.pk)
                 messages.error(request, _("Choose a destination and give a reason."))
+            elif action == "guidance_override":
+                destination = get_object_or_404(
+                    PayoutDestination, pk=request.POST.get("destination"), case=plan.case
+                )
+                reason_form = ledger_forms.ReasonForm(request.POST)
+                if reason_form.is_valid():
+                    rail_register.override_guidance(
+                        destination, by=request.user, reason=reason_form.cleaned_data["reason"]
+                    )
+                    messages.success(
+                        request, _("The first payment may go before the guidance is acknowledged.")
+                    )
+                    return redirect("ledger:plan", plan_id=plan.pk)
+            elif action == "split":
+                commitment = get_object_or_404(
+                    Commitment, pk=request.POST.get("commitment"), plan=plan
+                )
+                split_form = ledger_forms.SplitForm(request.POST)
+                if split_form.is_valid():
+                    made = plans.split_commitment(
+                        commitment,
+                        split_form.cleaned_data["parts"],
+                        every_days=split_form.cleaned_data["every_days"],
+                        by=request.user,
+                        reason=split_form.cleaned_data["reason"],
+                    )
+                    messages.success(
+                        request, _("The payment was split into %(n)d tranches.") % {"n": len(made)}
+                    )
+                    return redirect("ledger:plan", plan_id=plan.pk)
+                messages.error(
+                    request, _("Give 2 to 12 tranches, 1 to 60 days apart, and a reason.")
+                )
             elif action == "cancel_commitment":
                 commitment = get_object_or_404(
                     Commitment, pk=request.POST.get("commitment"), plan=plan
@@ -558,6 +604,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             plans.PlanStateError,
             plans.CaseNotVerifiedError,
             payouts.RouteError,
+            rail_register.GuidanceError,
             MoneyError,
         ) as exc:
             _refuse(request, exc)
@@ -578,6 +625,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "change_form": change_form,
             "destination_form": destination_form,
             "can_plan": request.user.is_coordinator,
+            "can_override": roles.has_role(request.user, roles.TREASURY_ROLES),
             "unlocked": _staff_key(request) is not None,
             "total": sum((i.total for i in plan.items.all() if not i.contingent), Decimal("0.00")),
             "pledged": sum((i.total for i in plan.items.all() if i.contingent), Decimal("0.00")),
@@ -632,6 +680,7 @@ def commitments(request: HttpRequest) -> HttpResponse:
 @money_required
 def batch_list(request: HttpRequest) -> HttpResponse:
     form = ledger_forms.PrepareBatchForm()
+    suspect_warning = None
     if request.method == "POST":
         form = ledger_forms.PrepareBatchForm(request.POST)
         if form.is_valid():
@@ -640,11 +689,41 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 batch = payouts.prepare_batch(by=request.user, **data)
             except (roles.NotAllowedError, payouts.NothingDueError, payouts.RouteError) as exc:
                 _refuse(request, exc)
+            except rail_register.SuspectRailError as exc:
+                suspect_warning = exc
+                messages.warning(
+                    request,
+                    _(
+                        "%(n)d payments would go down rails marked suspect: %(rails)s. Payments "
+                        "there have been failing or seized. Re-route them, or tick the box to "
+                        "pay them anyway."
+                    )
+                    % {"n": exc.count, "rails": ", ".join(str(r) for r in exc.rails)},
+                )
+            except rail_register.HeldBackError as exc:
+                messages.error(
+                    request,
+                    _(
+                        "Nothing can be paid: %(burned)d payments go down burned rails (re-route "
+                        "them) and %(waiting)d wait until the recipient reads the guidance."
+                    )
+                    % {"burned": exc.burned, "waiting": exc.waiting},
+                )
             else:
                 messages.success(
                     request,
                     _("Batch prepared. Another treasurer or a coordinator must approve it."),
                 )
+                if batch.held_burned or batch.held_for_guidance:
+                    messages.warning(
+                        request,
+                        _(
+                            "Left out: %(burned)d payments down burned rails (re-route them) and "
+                            "%(waiting)d first payments waiting until the recipient reads the "
+                            "guidance."
+                        )
+                        % {"burned": batch.held_burned, "waiting": batch.held_for_guidance},
+                    )
                 return redirect("ledger:batch", batch_id=batch.pk)
     batches = PayoutBatch.objects.select_related(
         "prepared_by", "approved_by", "held_account"
@@ -655,6 +734,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         {
             "batches": batches,
             "form": form,
+            "suspect_warning": suspect_warning,
             "can_prepare": roles.has_role(request.user, roles.TREASURY_ROLES),
         },
     )
@@ -743,6 +823,45 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
             "unlocked": _staff_key(request) is not None,
             "upload_form": upload_form,
             "report": report,
+        },
+    )
+
+
+# --- the register of rails ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@money_required
+def rail_list(request: HttpRequest) -> HttpResponse:
+    """Every payout rail with its status, counts and history; treasurers may set a status."""
+    if request.method == "POST":
+        rail = get_object_or_404(PayoutRail, pk=request.POST.get("rail"))
+        form = ledger_forms.RailStatusForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a status and give a reason."))
+        else:
+            try:
+                rail_register.set_rail_status(
+                    rail,
+                    form.cleaned_data["status"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except (roles.NotAllowedError, rail_register.RailStatusError) as exc:
+                _refuse(request, exc)
+            else:
+                messages.success(request, _("The rail's status was changed."))
+        return redirect("ledger:rails")
+    return render(
+        request,
+        "ledger/rails.html",
+        {
+            "rows": rail_register.register(),
+            "statuses": PayoutRail.Status.choices,
+            "can_set": roles.has_role(request.user, roles.TREASURY_ROLES),
+            "suspect_after": rail_register.SUSPECT_AFTER,
+            "burned_after": rail_register.BURNED_AFTER,
+            "window_days": rail_register.WINDOW_DAYS,
         },
     )
 

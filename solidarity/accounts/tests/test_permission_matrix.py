@@ -118,6 +118,12 @@ class World:
         return invitation.user
 
     @cached_property
+    def rail(self):
+        from solidarity.ledger import rail_register
+
+        return rail_register.rail_for("bank", "LT", "BIC HABALT22")
+
+    @cached_property
     def rekey_job(self):
         self.case  # noqa: B018
         leaver = make_staff(role="volunteer", username="leaver")
@@ -209,6 +215,41 @@ MATRIX: dict[str, Row] = {
     ),
     "staff:rekey_job": Row("get", "302 200 403 403 403 403 403 200", lambda w: [w.rekey_job.pk]),
 }
+
+# Money pages outside the "staff" namespace (solidarity/ledger/urls.py), row by row as above.
+# Several rows may name one URL (one per method).
+LEDGER_MATRIX: list[tuple[str, Row]] = [
+    # The register of payout rails: treasurers and coordinators read it ...
+    ("ledger:rails", Row("get", "302 200 403 403 200 403 403 403")),
+    # ... only treasurers change a status; a coordinator is sent back with the refusal
+    # (test_rails checks the status did not change).
+    (
+        "ledger:rails",
+        Row(
+            "post",
+            "302 302 403 403 302 403 403 403",
+            data=lambda w: {"rail": w.rail.pk, "status": "suspect", "reason": "Matrix"},
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "row"), LEDGER_MATRIX, ids=[f"{n}-{r.method}" for n, r in LEDGER_MATRIX]
+)
+def test_the_money_permission_matrix(db, client, name, row, role):
+    world = World()
+    if role != "anonymous":
+        staff = world.staff(role)
+        assert log_in(client, staff).status_code == 302
+
+    url, response = _request(client, row, world, name)
+
+    assert response.status_code == row.expected(role), (name, role, url)
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("staff:login")), url
+
 
 # Pages a person without a session must reach: everything else redirects to the login.
 OPEN_PAGES = {"staff:login", "staff:logout", "staff:enrol"}

@@ -51,9 +51,9 @@ class ExportFile:
 
 
 def adapter(rail: str) -> ModuleType:
-    from solidarity.ledger.rails import crypto, csv, sepa
+    from solidarity.ledger.rails import crypto, csv, invoice, sepa
 
-    adapters = {"sepa": sepa, "csv": csv, "crypto": crypto}
+    adapters = {"sepa": sepa, "csv": csv, "crypto": crypto, "invoice": invoice}
     try:
         return adapters[rail]
     except KeyError:

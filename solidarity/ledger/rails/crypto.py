@@ -38,6 +38,11 @@ def clean_details(data: dict) -> dict:
     return {"network": network, "address": address}
 
 
+def rail_of(details: dict) -> tuple[str, str, str]:
+    """(kind, country, label): a network has no country; the address is never part of it."""
+    return "crypto", "", details["network"]
+
+
 def mask(details: dict) -> str:
     address = details.get("address", "")
     return f"{details.get('network', '')} {address[:4]}…{address[-4:]}" if address else "—"

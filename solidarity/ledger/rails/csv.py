@@ -44,7 +44,24 @@ def clean_details(data: dict) -> dict:
     else:
         raise DestinationError(_("choose a card or an account"))
     bank = " ".join(str(data.get("bank", "")).split())[:100]
-    return {"holder": holder, "kind": kind, "number": number, "bank": bank}
+    country = str(data.get("country", "") or "").strip().upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise DestinationError(_("a country is two letters, such as BY or LT"))
+    return {"holder": holder, "kind": kind, "number": number, "bank": bank, "country": country}
+
+
+# A card's first six digits name its issuer (the BIN), not its holder: enough to tell which
+# bank's cards are being blocked, with nothing that finds the person.
+BIN_DIGITS = 6
+
+
+def rail_of(details: dict) -> tuple[str, str, str]:
+    """(kind, country, label) of the rail: the card's BIN range, or the account's bank name."""
+    country = details.get("country", "")
+    if details["kind"] == "card":
+        return "card", country, f"BIN {details['number'][:BIN_DIGITS]}"
+    bank = details.get("bank", "").upper()[:30] or "?"
+    return "bank", country, f"BANK {bank}"
 
 
 def mask(details: dict) -> str:

@@ -92,6 +92,32 @@ def clean_details(data: dict) -> dict:
     return {"holder": holder, "iban": iban, "bic": normalise_bic(data.get("bic", ""))}
 
 
+# Where the bank's code sits in the BBAN (offset, length) for the countries recipients use
+# most; elsewhere the first four characters. The code names a bank, which is the rail.
+_BANK_CODE = {
+    "AT": (0, 5), "BE": (0, 3), "CH": (0, 5), "CZ": (0, 4), "DE": (0, 8), "EE": (0, 2),
+    "ES": (0, 4), "FR": (0, 5), "GB": (0, 4), "IE": (0, 4), "IT": (1, 5), "LT": (0, 5),
+    "LV": (0, 4), "NL": (0, 4), "PL": (0, 3), "SK": (0, 4),
+}  # fmt: skip
+
+
+def bank_of(iban: str, bic: str = "") -> tuple[str, str]:
+    """(country, bank label) of an account: the BIC's bank and country part when given, else
+    the IBAN's bank code. Never the account number itself."""
+    country = iban[:2]
+    if bic:
+        return country, f"BIC {bic[:8]}"
+    offset, length = _BANK_CODE.get(country, (0, 4))
+    bban = iban[4:]
+    return country, f"BANK {bban[offset : offset + length]}"
+
+
+def rail_of(details: dict) -> tuple[str, str, str]:
+    """(kind, country, label) of the rail this destination travels on."""
+    country, label = bank_of(details["iban"], details.get("bic", ""))
+    return "bank", country, label
+
+
 def mask(details: dict) -> str:
     iban = details.get("iban", "")
     return f"{iban[:2]}•• •••• {iban[-4:]}" if iban else "—"

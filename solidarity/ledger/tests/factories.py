@@ -9,7 +9,7 @@ import secrets
 from decimal import Decimal
 
 from solidarity.cases.models import Case
-from solidarity.ledger import payouts, plans, services
+from solidarity.ledger import payouts, plans, rail_register, services
 from solidarity.ledger.models import Account, Commitment, SupportPlan
 from solidarity.ledger.rails.sepa import iban_checksum
 from solidarity.testing.factories import make_application, make_org, make_staff
@@ -78,7 +78,9 @@ def make_active_plan(**overrides) -> SupportPlan:
     return plan
 
 
-def make_destination(case: Case, rail: str = "sepa", *, by=None, **details):
+def make_destination(case: Case, rail: str = "sepa", *, by=None, acknowledged=True, **details):
+    """A destination through the real service; by default the applicant has already read the
+    guidance about its rail (through the real service too), so a first payment may go."""
     by = by or make_staff(role="treasurer").user
     if rail == "sepa":
         details.setdefault("holder", "Test Holder")
@@ -90,7 +92,14 @@ def make_destination(case: Case, rail: str = "sepa", *, by=None, **details):
     elif rail == "crypto":
         details.setdefault("network", "TRC20")
         details.setdefault("address", canary_wallet())
-    return payouts.add_destination(case, rail, details, by=by)
+    elif rail == "invoice":
+        details.setdefault("provider", "Coding School UAB")
+        details.setdefault("iban", "LT121000011101001000")
+        details.setdefault("reference", "INV-2026-0042")
+    destination = payouts.add_destination(case, rail, details, by=by)
+    if acknowledged:
+        destination = rail_register.acknowledge_guidance(case, destination.pk)
+    return destination
 
 
 def due_commitments_of(plan: SupportPlan) -> list[Commitment]:

@@ -79,7 +79,9 @@ def test_destinations_and_donor_addresses_are_found_only_sealed(
     wallet = canary_wallet()
     card_holder = f"Canary Cardholder {tag}"
     donor = f"canary-donor-{tag.lower()}@example.org"
-    canaries = [holder, iban, card, wallet, card_holder, donor]
+    invoice_iban = canary_iban()
+    invoice_reference = f"INV-{tag}"
+    canaries = [holder, iban, card, wallet, card_holder, donor, invoice_iban, invoice_reference]
 
     # Given destinations on all three rails and a donor who asked for a receipt
     eur = make_held_account(name="Main bank", currency="EUR")
@@ -95,6 +97,12 @@ def test_destinations_and_donor_addresses_are_found_only_sealed(
     other = make_active_plan(by=coordinator.user, items=[{"kind": "legal", "amount": "300.00"}])
     make_destination(other.case, "csv", by=treasurer.user, holder=card_holder, number=card)
     make_destination(other.case, "crypto", by=treasurer.user, address=wallet)
+    # A provider's invoice: the IBAN and the reference (which can lead to the student) sealed too,
+    # and the rail register keeps a bank code and a BIN range, never the whole number.
+    make_destination(
+        other.case, "invoice", by=treasurer.user, iban=invoice_iban, reference=invoice_reference
+    )
+    make_destination(other.case, "csv", by=treasurer.user, number=canary_card(), country="BY")
     donations.record_donation(
         amount=Decimal("40.00"),
         currency="EUR",

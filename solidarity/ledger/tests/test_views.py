@@ -127,6 +127,14 @@ def test_the_demo_path_through_the_console(client, org, coordinator, treasurer):
     plan.refresh_from_db()
     assert plan.status == SupportPlan.Status.ACTIVE
     assert plan.case.payout_destinations.count() == 1
+    # The recipient was told about the rail's risks by phone: the treasurer says so.
+    destination = plan.case.payout_destinations.get()
+    client.post(
+        reverse("ledger:plan", args=[plan.pk]),
+        {"action": "guidance_override", "destination": destination.pk, "reason": "Told by phone"},
+    )
+    destination.refresh_from_db()
+    assert destination.guidance_override_reason == "Told by phone"
 
     # The treasurer prepares a batch; approving it themselves is refused; the coordinator approves.
     client.post(
