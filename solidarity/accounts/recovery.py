@@ -217,7 +217,7 @@ def recover_keys(to: User, share_texts: list[str]) -> RecoverResult:
         core.VaultError,
         trustee_shares.ShareFormatError,
         trustee_shares.ForeignShareError,
-    ) as exc:
+    ) as exc:  # UnknownShareError is a VaultError
         audit.record(
             "recovery.refused",
             subject=to.username,

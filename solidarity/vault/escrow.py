@@ -18,6 +18,7 @@ other app: the payout and jobs keys are passed in by the apps that own them.
 
 from __future__ import annotations
 
+import secrets
 from typing import NamedTuple
 
 from solidarity.vault import core, trustee_shares
@@ -36,6 +37,17 @@ class NoRecoveryKeyError(core.VaultError):
 
 class WrongRecoveryKeyError(core.VaultError):
     """The shares combine, but not into this fund's recovery key (too few, or from another split)."""
+
+
+class UnknownShareError(core.VaultError):
+    """A well-formed share of this set that was never handed out: forged, or altered on paper.
+
+    ``position`` says which one, so the fund knows which trustee to ask (or to distrust).
+    """
+
+    def __init__(self, message: str, position: int = 0) -> None:
+        super().__init__(message)
+        self.position = position
 
 
 class NewRecoveryKey(NamedTuple):
@@ -61,11 +73,16 @@ def create_recovery_key(threshold: int, count: int, *, replace: bool, by=None) -
         existing.delete()
     pair = core.generate_keypair()
     set_id, shares = trustee_shares.split_for_trustees(pair.private_key, threshold, count)
+    digests = {}
+    for text in shares:
+        share = trustee_shares.decode_share(text)
+        digests[str(share.index)] = trustee_shares.share_digest(share)
     row = RecoveryKey.objects.create(
         public_key=pair.public_key,
         set_id=set_id,
         threshold=threshold,
         shares=count,
+        share_digests=digests,
         created_by=by,
     )
     return NewRecoveryKey(row, shares)
@@ -113,13 +130,20 @@ def rebuild_recovery_key(texts: list[str]) -> bytes:
     """The recovery private key from typed shares, checked against its public half.
 
     Raises NoRecoveryKeyError, trustee_shares.ShareFormatError (which share is mistyped),
-    trustee_shares.ForeignShareError, shamir.NotEnoughSharesError, shamir.DuplicateShareError,
-    shamir.MixedSharesError or WrongRecoveryKeyError.
+    trustee_shares.ForeignShareError, UnknownShareError (which share was never handed out),
+    shamir.NotEnoughSharesError, shamir.DuplicateShareError, shamir.MixedSharesError or
+    WrongRecoveryKeyError.
     """
     recovery = current_recovery_key()
     if recovery is None:
         raise NoRecoveryKeyError("no recovery key")
-    private_key = trustee_shares.combine_from_trustees(texts, recovery.set_id, recovery.threshold)
+    shares = trustee_shares.read_shares(texts, recovery.set_id, recovery.threshold)
+    digests = recovery.share_digests or {}
+    for position, share in enumerate(shares, start=1):
+        expected = digests.get(str(share.index), "")
+        if digests and not secrets.compare_digest(expected, trustee_shares.share_digest(share)):
+            raise UnknownShareError("this share was never handed out", position)
+    private_key = trustee_shares.combine(shares, recovery.threshold)
     if len(private_key) != core.KEY_SIZE or core.public_key_of(private_key) != bytes(
         recovery.public_key
     ):

@@ -172,6 +172,9 @@ class RecoveryKey(models.Model):
     set_id = models.CharField(max_length=16, unique=True)
     threshold = models.PositiveSmallIntegerField()
     shares = models.PositiveSmallIntegerField()
+    # {index: BLAKE2b digest of the share handed out}: names a forged or altered share at
+    # recovery. Shares are 256 random-looking bits, so a digest cannot be searched back.
+    share_digests = models.JSONField(default=dict)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

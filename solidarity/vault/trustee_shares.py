@@ -40,6 +40,7 @@ CHECK_BYTES = 5  # 40 bits: see the module docstring
 CHECK_CHARS = 8
 _NUMBER_CHARS = 3  # M and the index, 001..255
 _CHECK_PERSON = b"solid-share-v1"  # BLAKE2b person string: this checksum and nothing else
+_DIGEST_PERSON = b"solid-sharedg-v1"  # and this one for the stored digest of each share
 _BASE32_FIXES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 _DIGIT_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_.:/]+")
@@ -130,6 +131,37 @@ def decode_share(text: str, position: int = 0) -> TrusteeShare:
     return TrusteeShare(set_id, threshold, index, value)
 
 
+def share_digest(share: TrusteeShare) -> str:
+    """What the server keeps of a share it handed out: a BLAKE2b digest (hex), so a forged or
+    altered share is named at recovery instead of silently spoiling it.
+
+    It reveals nothing: a share is 256 random-looking bits that no one can search for, and a
+    digest of it cannot be combined with other shares.
+    """
+    data = f"{PREFIX}{share.set_id}{share.threshold:03d}{share.index:03d}".encode("ascii")
+    return hashlib.blake2b(data + share.value, digest_size=32, person=_DIGEST_PERSON).hexdigest()
+
+
+def read_shares(texts: Sequence[str], set_id: str, threshold: int) -> list[TrusteeShare]:
+    """Typed shares of the split ``set_id``, decoded and checked one by one.
+
+    Raises ShareFormatError (a mistyped share, by position) or ForeignShareError (a share of
+    another split or with another threshold, by position).
+    """
+    shares = [decode_share(text, position) for position, text in enumerate(texts, start=1)]
+    for position, share in enumerate(shares, start=1):
+        if share.set_id != set_id or share.threshold != threshold:
+            raise ForeignShareError("this share belongs to another set", position)
+    return shares
+
+
+def combine(shares: Sequence[TrusteeShare], threshold: int) -> bytes:
+    """The secret from shares already read with ``read_shares``. Raises shamir.ShamirError."""
+    return shamir.combine_shares(
+        [shamir.Share(share.index, share.value) for share in shares], threshold
+    )
+
+
 def split_for_trustees(secret: bytes, threshold: int, count: int) -> tuple[str, list[str]]:
     """Split ``secret`` M-of-N; returns (set id, the N printed shares).
 
@@ -149,13 +181,7 @@ def combine_from_trustees(texts: Sequence[str], set_id: str, threshold: int) -> 
     another split), shamir.DuplicateShareError, shamir.NotEnoughSharesError or
     shamir.MixedSharesError.
     """
-    shares = [decode_share(text, position) for position, text in enumerate(texts, start=1)]
-    for position, share in enumerate(shares, start=1):
-        if share.set_id != set_id or share.threshold != threshold:
-            raise ForeignShareError("this share belongs to another set", position)
-    return shamir.combine_shares(
-        [shamir.Share(share.index, share.value) for share in shares], threshold
-    )
+    return combine(read_shares(texts, set_id, threshold), threshold)
 
 
 def share_qr_svg(text: str) -> bytes:

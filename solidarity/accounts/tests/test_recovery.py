@@ -130,14 +130,20 @@ def test_two_of_three_needed_shares_recover_nothing(bruno, tmp_path):
     assert AuditEvent.objects.filter(action="recovery.refused").count() == 3
 
 
-def test_a_guessed_third_share_recovers_nothing(bruno):
-    # Two real shares and a well-formed third share with a made-up body (valid checksum):
-    # the combination is some key, but not the recovery key, and nothing is granted.
+def test_a_forged_share_is_named_and_recovers_nothing(bruno):
+    # Two real shares and a well-formed third share with a made-up body and a valid checksum
+    # (an informer among the trustees): it is named, and nothing is granted.
     _text, shares = _split()
     recovery = RecoveryKey.objects.get()
     forged = trustee_shares.encode_share(
         trustee_shares.TrusteeShare(recovery.set_id, 3, 5, bytes(32))
     )
+    with pytest.raises(CommandError, match="Share 3 is not one of the shares handed out"):
+        _recover("bruno", [shares[0], shares[1], forged])
+    assert _recovered_nothing(bruno.user)
+    # Even if the digests were wiped from a seized-and-returned database, the combination is
+    # checked against the recovery key's public half: still nothing is granted.
+    RecoveryKey.objects.update(share_digests={})
     with pytest.raises(CommandError, match="do not rebuild this fund's recovery key"):
         _recover("bruno", [shares[0], shares[1], forged])
     assert _recovered_nothing(bruno.user)

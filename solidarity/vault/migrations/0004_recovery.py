@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 ("set_id", models.CharField(max_length=16, unique=True)),
                 ("threshold", models.PositiveSmallIntegerField()),
                 ("shares", models.PositiveSmallIntegerField()),
+                ("share_digests", models.JSONField(default=dict)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "created_by",

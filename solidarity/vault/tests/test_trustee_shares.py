@@ -126,3 +126,13 @@ def test_set_ids_are_base32_and_differ():
     ids = {trustee_shares.new_set_id() for _ in range(50)}
     assert len(ids) == 50
     assert all(len(base64.b32decode(i)) == 5 for i in ids)
+
+
+def test_the_stored_digest_names_each_share_and_hides_it():
+    _set_id, texts = _split()
+    shares = [trustee_shares.decode_share(t) for t in texts]
+    digests = [trustee_shares.share_digest(s) for s in shares]
+    assert len(set(digests)) == 5
+    assert all(s.value.hex() not in d for s, d in zip(shares, digests, strict=True))
+    altered = shares[0]._replace(value=bytes([shares[0].value[0] ^ 1]) + shares[0].value[1:])
+    assert trustee_shares.share_digest(altered) != digests[0]

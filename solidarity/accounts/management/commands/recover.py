@@ -67,6 +67,16 @@ class Command(BaseCommand):
                 + " "
                 + _("Nothing was changed.")
             ) from None
+        except escrow.UnknownShareError as exc:
+            raise CommandError(
+                _(
+                    "Share %(n)s is not one of the shares handed out for this set: it was "
+                    "forged or altered. Ask that trustee for the paper."
+                )
+                % {"n": exc.position}
+                + " "
+                + _("Nothing was changed.")
+            ) from None
         except shamir.DuplicateShareError:
             raise CommandError(
                 _("The same share was given twice.") + " " + _("Nothing was changed.")
