@@ -12,8 +12,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
-from solidarity.accounts.models import User
+from solidarity.accounts.models import StaffInvite, User
 from solidarity.audit import services as audit
 from solidarity.jobs import keys as jobs_key_rows
 from solidarity.jobs.models import JobsKey, JobsKeyWrap
@@ -28,6 +29,10 @@ Kind = RecoveryEscrow.Kind
 
 class RecoveryRefusedError(Exception):
     """This person may not do that (not a coordinator holding the keys, or revoked)."""
+
+
+class FingerprintMismatchError(Exception):
+    """The fingerprint given is not the one of the new coordinator's personal key."""
 
 
 class NothingToEscrowError(Exception):
@@ -198,18 +203,48 @@ def required_shares() -> int:
     return recovery.threshold
 
 
-def recover_keys(to: User, share_texts: list[str]) -> RecoverResult:
+def _awaiting_approval(user: User) -> StaffInvite | None:
+    invite = StaffInvite.objects.filter(user=user).first()
+    return invite if invite is not None and invite.awaiting_approval else None
+
+
+def _normalise_fingerprint(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def check_recipient(to: User, fingerprint: str | None = None) -> None:
+    """Refuse anyone but a coordinator with a personal key who is active, or enrolled and
+    awaiting approval. Approving such an account is what the trustees do by recovering for
+    it (no coordinator is left to approve it), so its key fingerprint must be given, as
+    compared with the person over a channel the operator trusts: an intercepted enrolment
+    link must not collect every key. Raises RecoveryRefusedError or FingerprintMismatchError.
+    """
+    if to.revoked_at is not None or not to.is_coordinator or not keyring.has_staff_key(to):
+        raise RecoveryRefusedError("keys go only to a coordinator with a personal key")
+    if to.is_active:
+        return
+    if _awaiting_approval(to) is None:
+        raise RecoveryRefusedError("this account is neither active nor awaiting approval")
+    expected = _normalise_fingerprint(core.key_fingerprint(keyring.staff_public_key(to)))
+    if not fingerprint or _normalise_fingerprint(fingerprint) != expected:
+        raise FingerprintMismatchError("the fingerprint does not match this account's key")
+
+
+def recover_keys(
+    to: User, share_texts: list[str], *, fingerprint: str | None = None
+) -> RecoverResult:
     """Rebuild the recovery key from the trustees' shares and give the escrowed keys to ``to``
-    (a coordinator with a personal key, e.g. one enrolled after the last one was arrested).
+    (a coordinator with a personal key, e.g. one enrolled after the last one was arrested,
+    whom this also approves: see ``check_recipient``).
 
     The jobs key, which coordinators do not hold, goes to every enrolled job coach lacking
     it. Nothing is granted unless the shares rebuild the recovery key exactly. Raises
-    RecoveryRefusedError, escrow.NoRecoveryKeyError, escrow.WrongRecoveryKeyError,
-    trustee_shares.ShareFormatError / ForeignShareError (with the share's position), or a
-    shamir.ShamirError; every refusal is audited.
+    RecoveryRefusedError, FingerprintMismatchError, escrow.NoRecoveryKeyError,
+    escrow.WrongRecoveryKeyError, escrow.UnknownShareError / trustee_shares.ShareFormatError /
+    ForeignShareError (with the share's position), or a shamir.ShamirError; every refusal
+    of the shares is audited.
     """
-    if not (to.is_active and to.is_coordinator and keyring.has_staff_key(to)):
-        raise RecoveryRefusedError("keys go only to an active coordinator with a personal key")
+    check_recipient(to, fingerprint)
     try:
         recovery_private_key = escrow.rebuild_recovery_key(share_texts)
         opened = escrow.open_escrows(recovery_private_key)
@@ -228,6 +263,13 @@ def recover_keys(to: User, share_texts: list[str]) -> RecoverResult:
     current = _current_public_keys()
     given, coaches = [], []
     with transaction.atomic():
+        invite = _awaiting_approval(to)
+        if invite is not None and not to.is_active:
+            to.is_active = True
+            to.save(update_fields=["is_active"])
+            invite.approved_at = timezone.now()
+            invite.save(update_fields=["approved_at"])
+            audit.record("staff.approved", subject=to.username, role=to.role, by="recovery")
         for kind, private_key in opened.items():
             if current.get(kind) != core.public_key_of(private_key):
                 continue  # an old key of this kind: it opens nothing current

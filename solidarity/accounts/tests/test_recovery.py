@@ -16,11 +16,18 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from solidarity.accounts import services as accounts
+from solidarity.accounts import team
 from solidarity.accounts.models import User
 from solidarity.audit.models import AuditEvent
 from solidarity.cases.models import Case
 from solidarity.ledger import payouts
-from solidarity.testing.factories import DEFAULT_PASSPHRASE, make_application, make_org, make_staff
+from solidarity.testing.factories import (
+    DEFAULT_PASSPHRASE,
+    make_application,
+    make_org,
+    make_staff,
+    totp_code,
+)
 from solidarity.vault import escrow, keyring, trustee_shares
 from solidarity.vault.models import IntakeKeyWrap, RecoveryEscrow, RecoveryKey
 
@@ -62,9 +69,11 @@ def _split(
     return text, [line for line in text.splitlines() if line.startswith("SR1 ")]
 
 
-def _recover(to: str, typed: list[str] | None = None, files: list[str] | None = None) -> str:
+def _recover(
+    to: str, typed: list[str] | None = None, files: list[str] | None = None, *extra: str
+) -> str:
     out = io.StringIO()
-    args = ["recover", "--to", to]
+    args = ["recover", "--to", to, *extra]
     for path in files or []:
         args += ["--share-file", path]
     call_command(*args, stdin=io.StringIO("".join(f"{t}\n" for t in typed or [])), stdout=out)
@@ -298,7 +307,7 @@ def test_only_a_coordinator_holding_the_intake_key_may_split(bruno, monkeypatch)
 def test_keys_go_only_to_an_enrolled_coordinator(alice):
     _text, shares = _split()
     volunteer = make_staff(role="volunteer", username="vera")
-    with pytest.raises(CommandError, match="only to an active coordinator"):
+    with pytest.raises(CommandError, match="Keys go only to a coordinator who has enrolled"):
         _recover("vera", shares[:3])
     with pytest.raises(CommandError, match="No staff account"):
         _recover("nobody", shares[:3])
@@ -315,3 +324,41 @@ def test_status_without_a_split_warns(alice):
     call_command("recovery", "status", stdout=out)
     assert "No recovery key" in out.getvalue()
     assert "intake\tMISSING" in out.getvalue()
+
+
+def test_recovering_for_a_coordinator_awaiting_approval_approves_them_after_the_fingerprint(alice):
+    """With every coordinator arrested nobody can approve a new one: the trustees do, by
+    recovering for them, once the operator has compared the key fingerprint in person."""
+    # Given a split, and nadia, invited as coordinator, enrolled and awaiting approval
+    receipt = make_application(story="Dismissed from the riot police for refusing.")
+    _text, shares = _split()
+    invitation = team.invite_staff("nadia", "coordinator", by=None)
+    team.complete_enrolment(
+        invitation.token,
+        DEFAULT_PASSPHRASE,
+        totp_code(team.enrolment_device(invitation.user.invite)),
+    )
+    nadia = User.objects.get(username="nadia")
+    assert not nadia.is_active
+    # When the fingerprint is left out, or is not hers (an intercepted link), nothing happens
+    with pytest.raises(CommandError, match="awaiting approval: recovering approves them"):
+        _recover("nadia", shares[:3])
+    with pytest.raises(CommandError, match="--fingerprint"):
+        _recover("nadia", shares[:3], None, "--fingerprint", "0000 1111 2222 3333 4444")
+    nadia.refresh_from_db()
+    assert not nadia.is_active
+    assert _recovered_nothing(nadia)
+    # When it is hers (typed in lower case, without spaces)
+    fingerprint = team.fingerprint(nadia).replace(" ", "").lower()
+    out = _recover("nadia", shares[:3], None, "--fingerprint", fingerprint)
+    # Then she is approved, holds the keys, and opens the case
+    assert "Recovered and given to nadia: intake" in out
+    nadia.refresh_from_db()
+    assert nadia.is_active
+    assert nadia.invite.approved_at is not None
+    assert AuditEvent.objects.filter(action="staff.approved", subject="nadia").exists()
+    assert _opens_case(nadia, receipt.case_code, "riot police")
+    # And she can then revoke alice, which rotates the key alice knew, in one go
+    call_command("revoke", "alice", coordinator="nadia", stdout=io.StringIO())
+    assert _opens_case(nadia, receipt.case_code, "riot police")
+    assert escrow.intake_key_escrowed()

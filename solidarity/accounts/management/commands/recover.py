@@ -32,11 +32,21 @@ class Command(BaseCommand):
             default=[],
             help="A share file written by `recovery split` (repeat for each share).",
         )
+        parser.add_argument(
+            "--fingerprint",
+            help=(
+                "Key fingerprint of a coordinator still awaiting approval, as compared with "
+                "them in person: recovering for them approves them."
+            ),
+        )
 
     def handle(self, *args, to: str, share_file: list[str], **options) -> None:
         user = User.objects.filter(username=to).first()
         if user is None:
             raise CommandError(_("No staff account with this username."))
+        fingerprint = options.get("fingerprint")
+        # Checked before anyone types a share.
+        self.check_recipient(user, fingerprint)
         try:
             needed = recovery.required_shares()
         except escrow.NoRecoveryKeyError:
@@ -48,11 +58,11 @@ class Command(BaseCommand):
         else:
             texts = self.read_typed(needed, options.get("stdin"))
         try:
-            result = recovery.recover_keys(user, texts)
-        except recovery.RecoveryRefusedError:
-            raise CommandError(
-                _("Keys go only to an active coordinator who has enrolled (has a personal key).")
-            ) from None
+            result = recovery.recover_keys(user, texts, fingerprint=fingerprint)
+        except (recovery.RecoveryRefusedError, recovery.FingerprintMismatchError):
+            # The account changed while the shares were typed: checked again for the reason.
+            self.check_recipient(user, fingerprint)
+            raise CommandError(_("Nothing was changed.")) from None
         except trustee_shares.ShareFormatError as exc:
             raise CommandError(
                 _("Share %(n)s is mistyped: check it against the paper and type it again.")
@@ -118,6 +128,26 @@ class Command(BaseCommand):
             )
             % {"name": user.username}
         )
+
+    def check_recipient(self, user: User, fingerprint: str | None) -> None:
+        try:
+            recovery.check_recipient(user, fingerprint)
+        except recovery.RecoveryRefusedError:
+            raise CommandError(
+                _(
+                    "Keys go only to a coordinator who has enrolled (has a personal key) and is "
+                    "active or awaiting approval."
+                )
+            ) from None
+        except recovery.FingerprintMismatchError:
+            raise CommandError(
+                _(
+                    "%(name)s is awaiting approval: recovering approves them. Compare their key "
+                    "fingerprint with them in person and pass it with --fingerprint. Nothing "
+                    "was changed."
+                )
+                % {"name": user.username}
+            ) from None
 
     def read_file(self, path: str) -> str:
         try:
