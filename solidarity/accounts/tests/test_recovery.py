@@ -323,7 +323,7 @@ def test_status_without_a_split_warns(alice):
     out = io.StringIO()
     call_command("recovery", "status", stdout=out)
     assert "No recovery key" in out.getvalue()
-    assert "intake\tMISSING" in out.getvalue()
+    assert "intake\tnot escrowed" in out.getvalue()
 
 
 def test_recovering_for_a_coordinator_awaiting_approval_approves_them_after_the_fingerprint(alice):

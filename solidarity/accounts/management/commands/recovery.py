@@ -181,6 +181,8 @@ class Command(BaseCommand):
         for key in state.keys:
             if not key.exists:
                 label = _("does not exist yet")
+            elif not state.set_id:
+                label = _("not escrowed")
             elif key.escrowed:
                 label = _("escrowed")
             elif key.stale:
