@@ -11,6 +11,7 @@ import io
 import itertools
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -362,3 +363,14 @@ def test_recovering_for_a_coordinator_awaiting_approval_approves_them_after_the_
     call_command("revoke", "alice", coordinator="nadia", stdout=io.StringIO())
     assert _opens_case(nadia, receipt.case_code, "riot police")
     assert escrow.intake_key_escrowed()
+
+
+def test_split_refuses_a_directory_it_cannot_write_before_making_any_key(alice, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):
+        locked.chmod(0o700)
+        locked = Path("/proc/recovery-shares")  # root ignores modes: a place nobody writes
+    with pytest.raises(CommandError, match="Cannot write to"):
+        _split("alice", "--out", str(locked / "shares"))
+    assert not RecoveryKey.objects.exists()

@@ -91,7 +91,16 @@ class Command(BaseCommand):
             for text in result.shares:
                 self.stdout.write(text)
         else:
-            self.write_shares(out, result)
+            try:
+                self.write_shares(out, result)
+            except OSError:
+                # The key exists now; printing the shares is better than losing them.
+                self.stderr.write(_("Cannot write to %(dir)s.") % {"dir": out})
+                self.stdout.write(
+                    _("Give each line to one trustee, on paper; it is not shown again:")
+                )
+                for text in result.shares:
+                    self.stdout.write(text)
         if result.threshold == 1 or result.threshold == result.count:
             self.stderr.write(
                 _(
@@ -102,7 +111,6 @@ class Command(BaseCommand):
         self.status()
 
     def write_shares(self, out: Path, result: recovery.SplitResult) -> None:
-        out.mkdir(mode=0o700, parents=True, exist_ok=True)
         for number, text in enumerate(result.shares, start=1):
             header = [
                 "# "
@@ -143,6 +151,13 @@ class Command(BaseCommand):
             raise CommandError(_("Shares must not be written inside the data directory."))
         if out.exists() and any(out.glob("share-*")):
             raise CommandError(_("That directory already holds shares; choose an empty one."))
+        # Made and checked before the key exists: a split nobody received is worth nothing.
+        try:
+            out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            raise CommandError(_("Cannot write to %(dir)s.") % {"dir": out}) from None
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise CommandError(_("Cannot write to %(dir)s.") % {"dir": out})
         return out
 
     def escrow(self, username: str) -> None:
