@@ -9,7 +9,7 @@ from solidarity.accounts.models import User
 from solidarity.audit import services as audit
 from solidarity.jobs.models import JobsKey, JobsKeyWrap
 from solidarity.jobs.roles import JOB_ROLES, is_job_coach
-from solidarity.vault import core, jobs_keys
+from solidarity.vault import core, escrow, jobs_keys
 from solidarity.vault.models import StaffKey
 
 
@@ -55,6 +55,7 @@ def ensure_jobs_key(*, by=None) -> JobsKey:
         )
         for staff_key in coaches
     )
+    escrow.escrow_key("jobs", pair.private_key)  # no-op until trustees hold a recovery key
     audit.record(
         "jobs_key.created",
         actor=by,

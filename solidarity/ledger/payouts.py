@@ -51,7 +51,7 @@ from solidarity.ledger.models import (
     Rail,
 )
 from solidarity.ledger.money import MoneyError, to_amount
-from solidarity.vault import core
+from solidarity.vault import core, escrow
 from solidarity.vault.models import StaffKey
 
 # What a recipient's statement shows unless the treasurer writes something else. A fund's
@@ -106,6 +106,7 @@ def ensure_payout_key() -> PayoutKey:
             user=staff_key.user,
             payout_private_key_sealed=core.seal_to(bytes(staff_key.public_key), pair.private_key),
         )
+    escrow.escrow_key("payout", pair.private_key)  # no-op until trustees hold a recovery key
     audit.record("payout_key.created", subject=f"payout_key:{key.pk}")
     return key
 

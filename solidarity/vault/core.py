@@ -13,6 +13,7 @@ Who each ciphertext is for:
 * ``lock_applicant_key``: the applicant, through the receipt passphrase.
 * ``lock_staff_key``: the staff member, through their vault passphrase.
 * ``seal_retired_intake_key``: whoever holds the intake key that replaced it.
+* ``seal_for_recovery``: the trustees, M of N together (the recovery key).
 * ``lock_for_session``: the running staff session, through a key that lives only in the
   staff member's cookie.
 """
@@ -293,6 +294,23 @@ def wrap_intake_key(intake_private_key: bytes, staff_public_key: bytes) -> bytes
 
 def unwrap_intake_key(wrapped: bytes, staff_private_key: bytes) -> bytes:
     return open_sealed(staff_private_key, wrapped)
+
+
+# --- the recovery key --------------------------------------------------------------------
+
+
+def seal_for_recovery(org_private_key: bytes, recovery_public_key: bytes) -> bytes:
+    """For the trustees together: one of the organisation's secret keys (intake, payout, jobs)
+    sealed to the recovery key, whose private half exists only split M-of-N on paper."""
+    _check_private_key(org_private_key)
+    return seal_to(recovery_public_key, org_private_key)
+
+
+def open_with_recovery_key(sealed: bytes, recovery_private_key: bytes) -> bytes:
+    """An escrowed organisation key. Raises TamperedCiphertextError."""
+    private_key = open_sealed(recovery_private_key, sealed)
+    _check_private_key(private_key)
+    return private_key
 
 
 # --- case keys ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from solidarity.vault import core, sealed_fields
+from solidarity.vault import core, escrow, sealed_fields
 from solidarity.vault.models import (
     AccessGrant,
     ApplicantKey,
@@ -20,6 +20,7 @@ from solidarity.vault.models import (
     IntakeKeyWrap,
     KeyExposure,
     Organisation,
+    RecoveryEscrow,
     RetiredIntakeKey,
     StaffKey,
 )
@@ -338,6 +339,8 @@ def rotate_intake_key(intake_private_key: bytes) -> bytes:
     IntakeKeyExposure.objects.exclude(user_id__in=holders).delete()
     org.intake_public_key = new.public_key
     org.save(update_fields=["intake_public_key"])
+    # The trustees' shares keep working: the new key is sealed to the same recovery key.
+    escrow.escrow_key(RecoveryEscrow.Kind.INTAKE, new.private_key)
     return new.private_key
 
 

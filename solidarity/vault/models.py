@@ -158,3 +158,45 @@ class RekeyJob(models.Model):
         if not self.cases_total:
             return 0
         return min(99, self.cases_done * 100 // self.cases_total)
+
+
+class RecoveryKey(models.Model):
+    """The public half of the organisation's recovery key (one row at a time).
+
+    Its private half exists only split M-of-N among trustees on paper, and in memory while
+    `solidarity recovery split` makes it or `solidarity recover` rebuilds it. The org's own
+    keys are sealed to it (``RecoveryEscrow``), so rotating one of them never needs new shares.
+    """
+
+    public_key = models.BinaryField(max_length=32)
+    set_id = models.CharField(max_length=16, unique=True)
+    threshold = models.PositiveSmallIntegerField()
+    shares = models.PositiveSmallIntegerField()
+    # {index: BLAKE2b digest of the share handed out}: names a forged or altered share at
+    # recovery. Shares are 256 random-looking bits, so a digest cannot be searched back.
+    share_digests = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RecoveryEscrow(models.Model):
+    """One of the organisation's secret keys sealed to the recovery key."""
+
+    class Kind(models.TextChoices):
+        INTAKE = "intake", _("Intake key (opens every case)")
+        PAYOUT = "payout", _("Payout key (opens payout destinations)")
+        JOBS = "jobs", _("Jobs key (opens employers and candidate contacts)")
+
+    recovery_key = models.ForeignKey(RecoveryKey, on_delete=models.CASCADE, related_name="escrows")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Which key this is, so `recovery status` can tell a current escrow from a stale one.
+    escrowed_public_key = models.BinaryField(max_length=32)
+    private_key_sealed = models.BinaryField()
+    escrowed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recovery_key", "kind"], name="escrow_one_per_kind"),
+        ]

@@ -57,6 +57,8 @@ SEALED_FIELDS: dict[tuple[str, str], str] = {
     ("vault.StaffKey", "private_key_locked"): STAFF_KEY,
     # Sealed to the newer intake key; rotation chains them rather than resealing.
     ("vault.RetiredIntakeKey", "private_key_sealed"): OTHER_KEY,
+    # The org keys sealed to the recovery key, whose private half only the trustees hold.
+    ("vault.RecoveryEscrow", "private_key_sealed"): OTHER_KEY,
     # ledger: payout details are sealed to the payout key and, for shredding, to the case
     ("ledger.PayoutDestination", "details_for_case_sealed"): CASE_KEY,
     ("ledger.PayoutDestination", "details_for_payouts_sealed"): OTHER_KEY,

@@ -45,7 +45,8 @@ class Command(BaseCommand):
         except access.LastIntakeHolderError:
             raise CommandError(
                 _(
-                    "This is the last person holding the intake key; approve another coordinator first."
+                    "This is the last person holding the intake key; approve another coordinator "
+                    "first, or split the keys among trustees (`solidarity recovery split`)."
                 )
             ) from None
         except access.AccessError as exc:
