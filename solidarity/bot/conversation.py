@@ -49,6 +49,7 @@ from solidarity.bot.actions import (
 from solidarity.bot.steps import Answers, FilesStep, HeldFile, Keyboard, StoryStep
 from solidarity.bot.transport import DOWNLOAD_LIMIT_BYTES
 from solidarity.cases.models import Case
+from solidarity.channels import services as channels
 from solidarity.intake import receipts, services
 from solidarity.intake.forms import DOCUMENTS, ReceiptForm, clean_uploads
 from solidarity.intake.sanitize import is_video, sniff
@@ -227,6 +228,8 @@ class _Turn:
             return [Say(_("Choose a language."), keyboard=(_menu_keyboard()[-1],))]
         if name == "status":
             return self.start_status(event)
+        if name == "channels":
+            return [self.official_channels()]
         return [Say(_("I do not know this command.")), self.welcome()]
 
     def welcome(self) -> Say:
@@ -248,9 +251,34 @@ class _Turn:
                 "/status: check your case with your code and passphrase\n"
                 "/cancel: discard what you have written\n"
                 "/language: change the language"
-            ),
+            )
+            + _fingerprint_line(),
             keyboard=_menu_keyboard(),
         )
+
+    def official_channels(self) -> Say:
+        """The signed list of the fund's addresses, so a fake bot can be told apart."""
+        current = channels.published()
+        if current is None:
+            return Say(_("The fund has not published a signed list of its addresses yet."))
+        found = current.statement
+        lines = [_("The fund's official addresses:"), ""]
+        lines += [_("Web: %(address)s") % {"address": a} for a in found.web]
+        lines += [_("Tor: %(address)s") % {"address": a} for a in found.onion]
+        lines += [_("Telegram: %(name)s") % {"name": n} for n in found.bots]
+        lines += list(found.other)
+        lines += [
+            "",
+            _("Key fingerprint: %(fingerprint)s") % {"fingerprint": current.fingerprint},
+            _(
+                "Any other bot or site that uses the fund's name is not us: do not write to it. "
+                "Compare the fingerprint with the one the fund published elsewhere; the signed "
+                "list and how to check it are on the fund's website at /channels/."
+            ),
+        ]
+        if current.expired:
+            lines.append(_("This list has expired: the fund may have changed its addresses."))
+        return Say("\n".join(lines))
 
     def start_application(self) -> list[Action]:
         if self.c.mode == APPLY:
@@ -718,6 +746,16 @@ class _Turn:
                 keyboard=_wipe_keyboard(_("Done: delete these messages")),
             )
         ]
+
+
+def _fingerprint_line() -> str:
+    fingerprint = channels.current_fingerprint()
+    if not fingerprint:
+        return ""
+    return "\n\n" + _(
+        "The fund's key fingerprint: %(fingerprint)s. /channels: our official addresses, "
+        "to tell us apart from fakes."
+    ) % {"fingerprint": fingerprint}
 
 
 def _split_receipt(words: list[str]) -> tuple[str, str]:
