@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 2 * 60 * 60
 # At most this many chats are remembered at once (a draft holds up to ~25 KB of text).
 MAX_CONVERSATIONS = 2000
+# How long the welcome reuses the fingerprint it read (seconds); a new key shows within it.
+FINGERPRINT_SECONDS = 60
 # Files of unfinished applications held in memory, all chats together. Beyond this the bot
 # asks for files later instead of running the server out of memory.
 MAX_HELD_BYTES = 256 * 1024 * 1024
@@ -136,6 +138,8 @@ class Conversations:
         self._clock = clock
         self._chats: dict[int, Conversation] = {}
         self._lock = threading.Lock()
+        self._fingerprint = ""
+        self._fingerprint_at: float | None = None
 
     # Called from the event loop thread and from the sync thread: only dictionary work
     # under the lock, never a database call or a download.
@@ -166,6 +170,15 @@ class Conversations:
 
     def __len__(self) -> int:
         return len(self._chats)
+
+    def fingerprint(self) -> str:
+        """The signing key's fingerprint for the welcome, read at most once a minute: a flood
+        of /start must not turn into a flood of database queries. (Sync thread only.)"""
+        now = self._clock()
+        if self._fingerprint_at is None or now - self._fingerprint_at > FINGERPRINT_SECONDS:
+            self._fingerprint = channels.current_fingerprint()
+            self._fingerprint_at = now
+        return self._fingerprint
 
     def handle(self, chat_id: int, language_code: str | None, event: Event) -> list[Action]:
         """What to do about one event from one private chat."""
@@ -252,7 +265,7 @@ class _Turn:
                 "/cancel: discard what you have written\n"
                 "/language: change the language"
             )
-            + _fingerprint_line(),
+            + _fingerprint_line(self.store.fingerprint()),
             keyboard=_menu_keyboard(),
         )
 
@@ -748,8 +761,7 @@ class _Turn:
         ]
 
 
-def _fingerprint_line() -> str:
-    fingerprint = channels.current_fingerprint()
+def _fingerprint_line(fingerprint: str) -> str:
     if not fingerprint:
         return ""
     return "\n\n" + _(
