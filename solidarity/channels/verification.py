@@ -1,9 +1,10 @@
 """`solidarity channels verify FILE [--fingerprint FP]`: check a statement offline.
 
-Runs before Django is set up (``solidarity/__main__.py`` hands the arguments over here), so
-a person checking a statement on their own laptop needs the package and nothing else: no
-database, no data directory, no settings, no network. It reads one file and prints what it
-found in plain words.
+Runs before the project's settings are loaded (``solidarity/__main__.py`` hands the
+arguments over here), so a person checking a statement on their own laptop needs the package
+and nothing else: no database, no data directory, no settings, no network. Django is set up
+with translations only, so the answer comes in Belarusian, Russian or English. It reads one
+file and prints what it found in plain words.
 
 Exit codes: 0 valid; 1 the signature does not hold (forged or altered); 2 the file cannot
 be read or is not a well-formed statement; 3 the signature holds but the key is not the
@@ -14,10 +15,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from solidarity.channels import statement as fmt
 from solidarity.vault import signing
@@ -36,19 +41,25 @@ class Verdict:
 
 
 def verify_bytes(data: bytes, *, fingerprint: str = "", today: datetime.date) -> Verdict:
-    """Check a signed statement file's bytes; the verdict says what to print and exit with."""
+    """Check a signed statement file's bytes; the verdict says what to print and exit with.
+
+    The verdict's first word (VALID, FORGED, WRONG KEY, EXPIRED, NOT A VALID STATEMENT)
+    stays in English in every language, as the page that explains it says; the rest is
+    translated.
+    """
     expected = ""
     if fingerprint:
         expected = signing.normalise_fingerprint(fingerprint)
         if not expected:
             return Verdict(
                 MALFORMED,
-                ("The fingerprint you gave is not 32 hex digits (8 groups of 4).",),
+                (_("The fingerprint you gave is not 32 hex digits (8 groups of 4)."),),
             )
     try:
         signed = fmt.parse_signed_file(data)
     except fmt.StatementError as exc:
-        return Verdict(MALFORMED, (f"NOT A VALID STATEMENT: {exc}",))
+        reason = _(exc.message) % exc.params if exc.params else _(exc.message)
+        return Verdict(MALFORMED, (f"NOT A VALID STATEMENT: {reason}",))
     found = signed.statement
     try:
         signing.verify_statement(found.public_key, found.canonical(), signed.signature)
@@ -56,26 +67,34 @@ def verify_bytes(data: bytes, *, fingerprint: str = "", today: datetime.date) ->
         return Verdict(
             BAD_SIGNATURE,
             (
-                "FORGED OR ALTERED: the signature does not match this statement.",
-                "Do not trust any address in this file.",
+                "FORGED: "
+                + _("the signature does not match this statement: it was forged or altered.")
+                + " "
+                + _("Do not trust any address in this file."),
             ),
         )
     lines = [
-        f"Signature: valid, made by the key with fingerprint {found.key_fingerprint}",
-        f"Organisation: {found.organisation}",
-        *(f"Web: {address}" for address in found.web),
-        *(f"Onion: {address}" for address in found.onion),
-        *(f"Telegram bot: {name}" for name in found.bots),
-        *(f"Other: {line}" for line in found.other),
-        f"Issued: {found.issued_at}; valid until: {found.valid_until}",
+        _("Signature valid, made by the key with fingerprint %(fp)s")
+        % {"fp": found.key_fingerprint},
+        _("Organisation: %(name)s") % {"name": found.organisation},
+        *(_("Web: %(address)s") % {"address": address} for address in found.web),
+        *(_("Tor: %(address)s") % {"address": address} for address in found.onion),
+        *(_("Telegram: %(name)s") % {"name": name} for name in found.bots),
+        *found.other,
+        _("Signed %(issued)s, valid until %(valid)s.")
+        % {"issued": found.issued_at, "valid": found.valid_until},
     ]
     if expected and expected != found.key_fingerprint:
         return Verdict(
             WRONG_KEY_OR_EXPIRED,
             (
                 *lines,
-                f"WRONG KEY: you expected {expected}, but this statement is signed by "
-                f"{found.key_fingerprint}. Treat it as a forgery.",
+                "WRONG KEY: "
+                + _(
+                    "you expected %(expected)s, but this statement is signed by %(found)s. "
+                    "Treat it as a forgery."
+                )
+                % {"expected": expected, "found": found.key_fingerprint},
             ),
             found,
         )
@@ -84,17 +103,24 @@ def verify_bytes(data: bytes, *, fingerprint: str = "", today: datetime.date) ->
             WRONG_KEY_OR_EXPIRED,
             (
                 *lines,
-                f"EXPIRED on {found.valid_until}: the fund may have changed its addresses "
-                "since. Get the current statement.",
+                "EXPIRED: "
+                + _(
+                    "this list expired on %(day)s. The fund may have changed its addresses "
+                    "since; get the current list."
+                )
+                % {"day": found.valid_until},
             ),
             found,
         )
     if expected:
-        lines.append("VALID: signed by the key you expected, and not expired.")
+        lines.append("VALID: " + _("signed by the key you expected, and not expired."))
     else:
         lines.append(
-            "VALID SIGNATURE. Now compare the fingerprint above with one you got elsewhere "
-            "(printed, from people you trust), or run again with --fingerprint."
+            "VALID: "
+            + _(
+                "the signature holds. Now compare the fingerprint above with one you got "
+                "elsewhere (printed, from people you trust), or run again with --fingerprint."
+            )
         )
     return Verdict(VALID, tuple(lines), found)
 
@@ -127,8 +153,40 @@ def run(file: str, fingerprint: str, out: TextIO) -> int:
     return verdict.code
 
 
+LANGUAGES = ("be", "ru", "en")
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+
+
+def _language_from_environment() -> str:
+    """The person's language from the usual variables (be_BY.UTF-8 -> be); English if none
+    of ours."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for value in os.environ.get(name, "").split(":"):
+            code = value[:2].lower()
+            if code in LANGUAGES:
+                return code
+    return "en"
+
+
+def _set_up_translations() -> None:
+    """Django's translations from the package's own catalogues, and nothing else: no
+    settings module (which would create a data directory), no apps, no database."""
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        USE_I18N=True,
+        LANGUAGE_CODE="en",
+        LANGUAGES=[(code, code) for code in LANGUAGES],
+        LOCALE_PATHS=[str(LOCALE_DIR)],
+        INSTALLED_APPS=[],
+    )
+    django.setup()
+
+
 def main(argv: list[str]) -> int:
-    """Entry point for ``python -m solidarity channels verify ...``, without Django setup."""
+    """Entry point for ``python -m solidarity channels verify ...``, without the project's
+    settings or database."""
     parser = argparse.ArgumentParser(
         prog="solidarity channels verify",
         description=(
@@ -137,8 +195,15 @@ def main(argv: list[str]) -> int:
         ),
     )
     add_arguments(parser)
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="Language of the answer (default: from LANGUAGE, LC_ALL or LANG; else English).",
+    )
     try:
         options = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, which is our code too
         return MALFORMED if exc.code else VALID
+    _set_up_translations()
+    translation.activate(options.language or _language_from_environment())
     return run(options.file, options.fingerprint, sys.stdout)
