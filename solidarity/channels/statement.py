@@ -61,7 +61,11 @@ _ONION = re.compile(r"^[a-z2-7]{56}\.onion$")
 _BOT = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 _ISSUED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters, line separators, zero-width and bidirectional controls (which can make
+# one address look like another), and lone surrogates (not encodable as UTF-8).
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 class StatementError(ValueError):
@@ -383,6 +387,10 @@ def parse_signed_file(data: bytes) -> SignedStatementFile:
     signature = b""
     if isinstance(signature_text, str) and re.fullmatch(r"[A-Za-z0-9+/]{86}==", signature_text):
         signature = base64.b64decode(signature_text, validate=True)
+        # One spelling per signature: base64 ignores the spare bits of the last digit, and
+        # two files that differ yet "verify" the same would confuse anyone comparing them.
+        if base64.b64encode(signature).decode("ascii") != signature_text:
+            signature = b""
     if len(signature) != signing.SIGNATURE_SIZE:
         raise StatementError(gettext_noop("The signature is missing or has the wrong length."))
     return SignedStatementFile(_from_dict(envelope["statement"]), signature)
