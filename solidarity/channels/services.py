@@ -153,3 +153,10 @@ def current_fingerprint() -> str:
 def retired_keys() -> list:
     """Signing keys replaced since: listed so old statements can still be checked."""
     return [key for key in signing_keys.signing_key_history() if key.retired_at is not None]
+
+
+def signing_key_predates(moment: datetime.datetime) -> bool:
+    """Whether the current signing key is older than ``moment``: a coordinator revoked then
+    may have kept it, and the channels should be signed again with a new key."""
+    key = signing_keys.current_signing_key()
+    return key is not None and key.created_at < moment
