@@ -22,7 +22,7 @@ from solidarity.audit.models import AuditEvent
 from solidarity.channels import statement as fmt
 from solidarity.channels.models import SignedStatement
 from solidarity.channels.tests.conftest import CHANNELS, ONION, sign
-from solidarity.testing.factories import DEFAULT_PASSPHRASE, Staff, totp_code
+from solidarity.testing.factories import DEFAULT_PASSPHRASE, Staff, make_staff, totp_code
 from solidarity.vault import keyring, signing, signing_keys
 from solidarity.vault.models import SigningKey, SigningKeyWrap
 
@@ -288,3 +288,18 @@ def test_revoking_a_coordinator_deletes_their_copy(coordinator):
     assert SigningKeyWrap.objects.filter(user=coordinator.user).exists()
     keyring.delete_staff_key_copies(coordinator.user)
     assert not SigningKeyWrap.objects.filter(user=coordinator.user).exists()
+
+
+def test_a_coordinator_without_a_copy_can_only_replace_the_key(coordinator):
+    sign(coordinator)
+    # Given a coordinator who got the intake key after the signing key was made, not
+    # through approval (so no copy of the signing key)
+    late = make_staff(role="coordinator")
+    assert not signing_keys.has_signing_access(late.user)
+    with pytest.raises(signing_keys.NoSigningAccessError):
+        sign(late)
+    # When they replace the key, every coordinator holding the intake key gets the new one
+    row = sign(late, new_key=True)
+    assert signing_keys.has_signing_access(late.user)
+    assert signing_keys.has_signing_access(coordinator.user)
+    assert sign(coordinator).signing_key == row.signing_key
