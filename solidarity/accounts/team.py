@@ -22,7 +22,7 @@ from solidarity.accounts.models import INVITE_LIFETIME, StaffInvite, User
 from solidarity.accounts.passphrases import check_staff_passphrase
 from solidarity.accounts.services import UsernameTakenError
 from solidarity.audit import services as audit
-from solidarity.vault import core, keyring
+from solidarity.vault import core, keyring, signing_keys
 from solidarity.vault.models import IntakeKeyWrap, StaffKey
 
 # 32 random bytes (256 bits): a link nobody can guess, so its digest needs no slow hash.
@@ -153,6 +153,8 @@ def approve_staff(person: User, *, by: User, staff_private_key: bytes | None = N
         if staff_private_key is None or not (by.is_coordinator and keyring.has_intake_access(by)):
             raise NotAllowedError("only a coordinator holding the intake key approves one")
         keyring.give_intake_key(person, keyring.open_intake_key(by, staff_private_key))
+        # Whoever holds the intake key may also sign the statement of official channels.
+        signing_keys.give_signing_key(person, by=by, staff_private_key=staff_private_key)
     person.is_active = True
     person.save(update_fields=["is_active"])
     invite.approved_by = by

@@ -49,6 +49,7 @@ from solidarity.bot.actions import (
 from solidarity.bot.steps import Answers, FilesStep, HeldFile, Keyboard, StoryStep
 from solidarity.bot.transport import DOWNLOAD_LIMIT_BYTES
 from solidarity.cases.models import Case
+from solidarity.channels import services as channels
 from solidarity.intake import receipts, services
 from solidarity.intake.forms import DOCUMENTS, ReceiptForm, clean_uploads
 from solidarity.intake.sanitize import is_video, sniff
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 2 * 60 * 60
 # At most this many chats are remembered at once (a draft holds up to ~25 KB of text).
 MAX_CONVERSATIONS = 2000
+# How long the welcome reuses the fingerprint it read (seconds); a new key shows within it.
+FINGERPRINT_SECONDS = 60
 # Files of unfinished applications held in memory, all chats together. Beyond this the bot
 # asks for files later instead of running the server out of memory.
 MAX_HELD_BYTES = 256 * 1024 * 1024
@@ -135,6 +138,8 @@ class Conversations:
         self._clock = clock
         self._chats: dict[int, Conversation] = {}
         self._lock = threading.Lock()
+        self._fingerprint = ""
+        self._fingerprint_at: float | None = None
 
     # Called from the event loop thread and from the sync thread: only dictionary work
     # under the lock, never a database call or a download.
@@ -165,6 +170,15 @@ class Conversations:
 
     def __len__(self) -> int:
         return len(self._chats)
+
+    def fingerprint(self) -> str:
+        """The signing key's fingerprint for the welcome, read at most once a minute: a flood
+        of /start must not turn into a flood of database queries. (Sync thread only.)"""
+        now = self._clock()
+        if self._fingerprint_at is None or now - self._fingerprint_at > FINGERPRINT_SECONDS:
+            self._fingerprint = channels.current_fingerprint()
+            self._fingerprint_at = now
+        return self._fingerprint
 
     def handle(self, chat_id: int, language_code: str | None, event: Event) -> list[Action]:
         """What to do about one event from one private chat."""
@@ -227,6 +241,8 @@ class _Turn:
             return [Say(_("Choose a language."), keyboard=(_menu_keyboard()[-1],))]
         if name == "status":
             return self.start_status(event)
+        if name == "channels":
+            return [self.official_channels()]
         return [Say(_("I do not know this command.")), self.welcome()]
 
     def welcome(self) -> Say:
@@ -248,9 +264,34 @@ class _Turn:
                 "/status: check your case with your code and passphrase\n"
                 "/cancel: discard what you have written\n"
                 "/language: change the language"
-            ),
+            )
+            + _fingerprint_line(self.store.fingerprint()),
             keyboard=_menu_keyboard(),
         )
+
+    def official_channels(self) -> Say:
+        """The signed list of the fund's addresses, so a fake bot can be told apart."""
+        current = channels.published()
+        if current is None:
+            return Say(_("The fund has not published a signed list of its addresses yet."))
+        found = current.statement
+        lines = [_("The fund's official addresses:"), ""]
+        lines += [_("Web: %(address)s") % {"address": a} for a in found.web]
+        lines += [_("Tor: %(address)s") % {"address": a} for a in found.onion]
+        lines += [_("Telegram: %(name)s") % {"name": n} for n in found.bots]
+        lines += list(found.other)
+        lines += [
+            "",
+            _("Key fingerprint: %(fingerprint)s") % {"fingerprint": current.fingerprint},
+            _(
+                "Any other bot or site that uses the fund's name is not us: do not write to it. "
+                "Compare the fingerprint with the one the fund published elsewhere; the signed "
+                "list and how to check it are on the fund's website at /channels/."
+            ),
+        ]
+        if current.expired:
+            lines.append(_("This list has expired: the fund may have changed its addresses."))
+        return Say("\n".join(lines))
 
     def start_application(self) -> list[Action]:
         if self.c.mode == APPLY:
@@ -718,6 +759,15 @@ class _Turn:
                 keyboard=_wipe_keyboard(_("Done: delete these messages")),
             )
         ]
+
+
+def _fingerprint_line(fingerprint: str) -> str:
+    if not fingerprint:
+        return ""
+    return "\n\n" + _(
+        "The fund's key fingerprint: %(fingerprint)s. /channels: our official addresses, "
+        "to tell us apart from fakes."
+    ) % {"fingerprint": fingerprint}
 
 
 def _split_receipt(words: list[str]) -> tuple[str, str]:

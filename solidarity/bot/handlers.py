@@ -290,6 +290,7 @@ async def set_commands_on(bot) -> None:
                 BotCommand("status", _("Check my case")),
                 BotCommand("cancel", _("Discard what I have written")),
                 BotCommand("language", _("Change the language")),
+                BotCommand("channels", _("Our official addresses")),
             ]
         try:
             await bot.set_my_commands(commands, language_code=language)

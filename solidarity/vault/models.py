@@ -200,3 +200,44 @@ class RecoveryEscrow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recovery_key", "kind"], name="escrow_one_per_kind"),
         ]
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key the organisation signs its statement of official channels with.
+
+    Only the public half is kept in clear; the private half exists only in
+    ``SigningKeyWrap`` rows. A replaced key stays listed, retired, so statements it signed
+    can still be checked and people comparing an old fingerprint are told what happened.
+    """
+
+    public_key = models.BinaryField(max_length=32, unique=True)
+    fingerprint = models.CharField(max_length=39)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.fingerprint
+
+
+class SigningKeyWrap(models.Model):
+    """The current signing private key sealed to one coordinator's personal public key.
+
+    Deleted with the person's other key copies when they are revoked, and for everyone when
+    the key is replaced: a retired key signs nothing any more."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_wraps"
+    )
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.CASCADE, related_name="wraps")
+    signing_private_key_sealed = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "signing_key"], name="signing_wrap_one_per_user_and_key"
+            ),
+        ]

@@ -55,6 +55,8 @@ SEALED_FIELDS: dict[tuple[str, str], str] = {
     ("vault.AccessGrant", "case_key_for_grantee_sealed"): STAFF_KEY,
     ("vault.IntakeKeyWrap", "intake_private_key_sealed"): STAFF_KEY,
     ("vault.StaffKey", "private_key_locked"): STAFF_KEY,
+    # The organisation's signing key for its channel statements, one copy per coordinator.
+    ("vault.SigningKeyWrap", "signing_private_key_sealed"): STAFF_KEY,
     # Sealed to the newer intake key; rotation chains them rather than resealing.
     ("vault.RetiredIntakeKey", "private_key_sealed"): OTHER_KEY,
     # The org keys sealed to the recovery key, whose private half only the trustees hold.

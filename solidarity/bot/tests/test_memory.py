@@ -20,7 +20,9 @@ def _texts(actions) -> str:
     return " ".join(a.text for a in actions if isinstance(a, Say))
 
 
-def test_an_idle_application_is_forgotten(settings):
+def test_an_idle_application_is_forgotten(
+    settings, db
+):  # db: the welcome reads the key fingerprint
     settings.LANGUAGE_CODE = "en"
     clock = Clock()
     chats = Conversations(clock=clock)
@@ -33,7 +35,7 @@ def test_an_idle_application_is_forgotten(settings):
     assert len(chats) == 1
 
 
-def test_the_number_of_conversations_held_is_bounded(settings):
+def test_the_number_of_conversations_held_is_bounded(settings, db):
     settings.LANGUAGE_CODE = "en"
     chats = Conversations(clock=Clock())
     for chat_id in range(conversation.MAX_CONVERSATIONS):
@@ -58,3 +60,17 @@ def test_long_texts_are_split_where_telegram_accepts_them():
     assert "\n".join(parts) == text
     assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]
     assert split_text("") == [""]
+
+
+def test_a_flood_of_start_reads_the_fingerprint_once_a_minute(
+    settings, db, django_assert_num_queries
+):
+    settings.LANGUAGE_CODE = "en"
+    clock = Clock()
+    chats = Conversations(clock=clock)
+    with django_assert_num_queries(1):
+        for chat_id in range(200):
+            chats.handle(chat_id, "en", Command("start", "", 1))
+    clock.now += conversation.FINGERPRINT_SECONDS + 1
+    with django_assert_num_queries(1):
+        chats.handle(1, "en", Command("start", "", 2))

@@ -9,6 +9,7 @@ the server's log, in temporary files written meanwhile, or in any PostgreSQL tab
 
 from __future__ import annotations
 
+import base64
 import http.client
 import io
 import json
@@ -254,6 +255,27 @@ def _postgres_dump(url: str) -> bytes:
     return b"".join(chunks)
 
 
+# Run in the server's data directory by `solidarity shell -c`: the organisation, its first
+# coordinator and a signed statement of its channels; then, after the scan, the signing key
+# opened through the coordinator's copy (printed to the test only) to search for it.
+_SIGNER_PASSPHRASE = "wolves cross frozen rivers at dawn, 7"  # noqa: S105 - test account only
+_SIGN_CHANNELS = f"""
+from solidarity.accounts.services import initialise_organisation
+from solidarity.channels.services import Channels, sign_channels
+from solidarity.vault.keyring import unlock_staff_key
+user = initialise_organisation('Seizure test', 'signer', {_SIGNER_PASSPHRASE!r}).user
+key = unlock_staff_key(user, {_SIGNER_PASSPHRASE!r})
+sign_channels(Channels(web=('https://fund.example.org/',), bots=('@FundHelpBot',)), by=user, staff_private_key=key)
+"""
+_OPEN_SIGNING_KEY = f"""
+from solidarity.accounts.models import User
+from solidarity.vault.keyring import unlock_staff_key
+from solidarity.vault.signing_keys import open_signing_key
+user = User.objects.get(username='signer')
+print(open_signing_key(user, unlock_staff_key(user, {_SIGNER_PASSPHRASE!r}))[1].hex())
+"""
+
+
 def _client_address_usable() -> bool:
     try:
         with socket.socket() as sock:
@@ -267,12 +289,8 @@ def _client_address_usable() -> bool:
 def test_a_seized_data_directory_reveals_no_applicant(live_server_process):
     server = live_server_process
     assert _client_address_usable(), "the loopback range must accept a bind to " + CLIENT_ADDRESS
-    # Given an organisation
-    server.manage(
-        "shell",
-        "-c",
-        "from solidarity.vault import keyring; keyring.create_organisation('Seizure test')",
-    )
+    # Given an organisation whose coordinator signed its official channels (issue 8)
+    server.manage("shell", "-c", _SIGN_CHANNELS)
     started = time.time()
     canaries = Canaries()
     user_agent = f"Mozilla/5.0 (CanaryPhone {canaries.new('useragent')})"
@@ -318,3 +336,9 @@ def test_a_seized_data_directory_reveals_no_applicant(live_server_process):
         if any(form in content for form in _encodings(secret))
     ]
     assert leaks == [], f"found in clear: {leaks[:10]}"
+    # ... nor the organisation's signing private key, in any of its usual encodings
+    seed = bytes.fromhex(server.manage("shell", "-c", _OPEN_SIGNING_KEY).stdout.split()[-1])
+    assert len(seed) == 32
+    forms = [seed, seed.hex().encode(), seed.hex().upper().encode(), base64.b64encode(seed)]
+    key_leaks = [where for where, content in places.items() if any(f in content for f in forms)]
+    assert key_leaks == [], f"the signing key is in clear in: {key_leaks}"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from solidarity.accounts import services
 from solidarity.accounts.models import User
 from solidarity.cases import access
+from solidarity.channels import services as channels
 from solidarity.vault.models import RekeyJob
 
 PASSPHRASE_ENV = "SOLIDARITY_COORDINATOR_PASSPHRASE"  # noqa: S105 - a variable name
@@ -57,6 +58,14 @@ class Command(BaseCommand):
             _("%(name)s is revoked: sessions ended, login disabled, key copies deleted.")
             % {"name": person.username}
         )
+        if job.all_cases and channels.signing_key_predates(job.created_at):
+            self.stdout.write(
+                _(
+                    "They could also sign the list of official channels. Replace that key: run "
+                    "`solidarity channels sign --new-key` on the server, then publish the new "
+                    "fingerprint everywhere."
+                )
+            )
         if job.state == RekeyJob.State.DONE and not job.cases_done:
             self.stdout.write(_("No case was ever open to them: nothing to re-key."))
             return

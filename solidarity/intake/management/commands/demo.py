@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from solidarity.accounts import demo, totp
+from solidarity.channels.demo import build_channels_demo
 from solidarity.jobs.demo import DEMO_COACH, build_jobs_demo
 from solidarity.ledger.demo import build_ledger_demo
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             # for its second approver; a verified candidate, an employer and a placement.
             build_ledger_demo()
             jobs = build_jobs_demo()
+            build_channels_demo()  # so /channels/, the footer and the bot show a fingerprint
             self.stdout.write(
                 self.style.SUCCESS(
                     _("Demo organisation created with %(n)d invented applications.")
