@@ -21,7 +21,7 @@ from solidarity.jobs.models import JobsKey, JobsKeyWrap
 from solidarity.jobs.roles import is_job_coach
 from solidarity.ledger import payouts
 from solidarity.ledger.models import PayoutKey, PayoutKeyWrap
-from solidarity.vault import core, escrow, jobs_keys, keyring, trustee_shares
+from solidarity.vault import core, escrow, jobs_keys, keyring, signing_keys, trustee_shares
 from solidarity.vault.models import RecoveryEscrow
 
 Kind = RecoveryEscrow.Kind
@@ -88,6 +88,9 @@ def _current_public_keys() -> dict[str, bytes]:
     jobs = JobsKey.objects.order_by("id").first()
     if jobs is not None:
         current[Kind.JOBS] = bytes(jobs.public_key)
+    signing_key = signing_keys.current_signing_key()
+    if signing_key is not None:
+        current[Kind.SIGNING] = bytes(signing_key.public_key)
     return current
 
 
@@ -103,6 +106,8 @@ def _open_held_keys(user: User, staff_private_key: bytes) -> dict[str, bytes]:
             pass  # a wrap left from an earlier role opens nothing for them now
     if jobs_key_rows.has_jobs_key(user):
         held[Kind.JOBS] = jobs_key_rows.open_jobs_key(user, staff_private_key)
+    if signing_keys.has_signing_access(user):
+        held[Kind.SIGNING] = signing_keys.open_signing_key(user, staff_private_key)[1]
     return held
 
 
@@ -111,7 +116,7 @@ def _escrow_held(held: dict[str, bytes]) -> list[str]:
     escrowed = []
     for kind, private_key in held.items():
         # A copy of a key that was rotated since would only put an old key in escrow.
-        if current.get(kind) == core.public_key_of(private_key):
+        if current.get(kind) == escrow.identity_of(kind, private_key):
             escrow.escrow_key(kind, private_key)
             escrowed.append(str(kind))
     return escrowed
@@ -271,7 +276,7 @@ def recover_keys(
             invite.save(update_fields=["approved_at"])
             audit.record("staff.approved", subject=to.username, role=to.role, by="recovery")
         for kind, private_key in opened.items():
-            if current.get(kind) != core.public_key_of(private_key):
+            if current.get(kind) != escrow.identity_of(kind, private_key):
                 continue  # an old key of this kind: it opens nothing current
             if kind == Kind.INTAKE:
                 keyring.give_intake_key(to, private_key)
@@ -285,6 +290,9 @@ def recover_keys(
                         )
                     },
                 )
+                given.append(kind)
+            elif kind == Kind.SIGNING:
+                signing_keys.seal_signing_key_to(to, private_key)
                 given.append(kind)
             elif kind == Kind.JOBS:
                 coaches = _give_jobs_key(private_key)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 from typing import NamedTuple
 
-from solidarity.vault import core, trustee_shares
+from solidarity.vault import core, signing, trustee_shares
 from solidarity.vault.models import Organisation, RecoveryEscrow, RecoveryKey
 
 KINDS = tuple(RecoveryEscrow.Kind.values)
@@ -88,8 +88,15 @@ def create_recovery_key(threshold: int, count: int, *, replace: bool, by=None) -
     return NewRecoveryKey(row, shares)
 
 
+def identity_of(kind: str, private_key: bytes) -> bytes:
+    """The public half that names an escrowed key: Ed25519 for the signing key, X25519 else."""
+    if kind == RecoveryEscrow.Kind.SIGNING:
+        return signing.public_signing_key_of(private_key)
+    return core.public_key_of(private_key)
+
+
 def escrow_key(kind: str, private_key: bytes) -> RecoveryEscrow | None:
-    """Seal one organisation key (``kind`` is "intake", "payout" or "jobs") to the recovery
+    """Seal one organisation key (``kind`` is "intake", "payout", "jobs" or "signing") to the recovery
     key, replacing the older escrow of that kind. Returns None while no recovery key exists."""
     if kind not in KINDS:
         raise core.VaultError("unknown kind of organisation key")
@@ -100,7 +107,7 @@ def escrow_key(kind: str, private_key: bytes) -> RecoveryEscrow | None:
         recovery_key=recovery,
         kind=kind,
         defaults={
-            "escrowed_public_key": core.public_key_of(private_key),
+            "escrowed_public_key": identity_of(kind, private_key),
             "private_key_sealed": core.seal_for_recovery(private_key, bytes(recovery.public_key)),
         },
     )
@@ -164,7 +171,7 @@ def open_escrows(recovery_private_key: bytes) -> dict[str, bytes]:
         private_key = core.open_with_recovery_key(
             bytes(escrow.private_key_sealed), recovery_private_key
         )
-        if core.public_key_of(private_key) != bytes(escrow.escrowed_public_key):
+        if identity_of(escrow.kind, private_key) != bytes(escrow.escrowed_public_key):
             raise core.TamperedCiphertextError("an escrowed key is not the key it names")
         opened[escrow.kind] = private_key
     return opened

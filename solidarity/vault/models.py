@@ -188,6 +188,7 @@ class RecoveryEscrow(models.Model):
         INTAKE = "intake", _("Intake key (opens every case)")
         PAYOUT = "payout", _("Payout key (opens payout destinations)")
         JOBS = "jobs", _("Jobs key (opens employers and candidate contacts)")
+        SIGNING = "signing", _("Signing key (signs the statement of official channels)")
 
     recovery_key = models.ForeignKey(RecoveryKey, on_delete=models.CASCADE, related_name="escrows")
     kind = models.CharField(max_length=16, choices=Kind.choices)

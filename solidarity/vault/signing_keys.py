@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from solidarity.vault import core, signing
+from solidarity.vault import core, escrow, signing
 from solidarity.vault.models import IntakeKeyWrap, SigningKey, SigningKeyWrap, StaffKey
 
 
@@ -60,7 +60,31 @@ def create_signing_key() -> tuple[SigningKey, bytes]:
                 pair.seed, bytes(staff_key.public_key)
             ),
         )
+    escrow.escrow_key(escrow.RecoveryEscrow.Kind.SIGNING, pair.seed)
     return key, pair.seed
+
+
+def seal_signing_key_to(person, seed: bytes) -> SigningKeyWrap:
+    """Seal the current signing key (``seed``, e.g. rebuilt by recovery) to ``person``.
+
+    Raises NoSigningKeyError, or TamperedCiphertextError when ``seed`` is not the current key.
+    """
+    key = current_signing_key()
+    if key is None:
+        raise NoSigningKeyError("no signing key yet")
+    if signing.public_signing_key_of(seed) != bytes(key.public_key):
+        raise core.TamperedCiphertextError("this is not the current signing key")
+    staff_key = StaffKey.objects.get(user=person)
+    wrap, _created = SigningKeyWrap.objects.update_or_create(
+        user=person,
+        signing_key=key,
+        defaults={
+            "signing_private_key_sealed": signing.seal_signing_key_for_staff(
+                seed, bytes(staff_key.public_key)
+            )
+        },
+    )
+    return wrap
 
 
 def open_signing_key(user, staff_private_key: bytes) -> tuple[SigningKey, bytes]:

@@ -374,3 +374,37 @@ def test_split_refuses_a_directory_it_cannot_write_before_making_any_key(alice, 
     with pytest.raises(CommandError, match="Cannot write to"):
         _split("alice", "--out", str(locked / "shares"))
     assert not RecoveryKey.objects.exists()
+
+
+def test_the_signing_key_is_escrowed_and_recovered_so_the_fund_can_still_sign(bruno):
+    """Without it, the arrest of every signer would leave the fund unable to prove its
+    channels under the fingerprint applicants already trust."""
+    from solidarity.channels import services as channels
+    from solidarity.vault import signing_keys
+
+    # Given a statement signed by alice, then a 3-of-5 split
+    alice = User.objects.get(username="alice")
+    alice_key = accounts.unlock_vault(alice, DEFAULT_PASSPHRASE)
+    published = channels.Channels(web=("https://fund.example.org/",))
+    first = channels.sign_channels(published, by=alice, staff_private_key=alice_key)
+    text, shares = _split()
+    assert "signing\tescrowed" in text
+    # When alice is arrested and revoked (bruno cannot re-key until recovery), and three
+    # trustees recover the keys for bruno
+    with pytest.raises(CommandError):
+        call_command("revoke", "alice", coordinator="bruno", stdout=io.StringIO())
+    assert not signing_keys.has_signing_access(bruno.user)
+    out = _recover("bruno", shares[2:5])
+    assert "signing" in out
+    # Then bruno signs under the same key: the fingerprint applicants compare is unchanged
+    bruno_key = accounts.unlock_vault(bruno.user, DEFAULT_PASSPHRASE)
+    second = channels.sign_channels(published, by=bruno.user, staff_private_key=bruno_key)
+    assert second.signing_key_id == first.signing_key_id
+
+
+def test_a_signing_key_made_after_the_split_is_escrowed_at_once(alice):
+    from solidarity.vault import signing_keys
+
+    _split()
+    key, _seed = signing_keys.create_signing_key()
+    assert escrow.escrowed_public_keys()["signing"] == bytes(key.public_key)

@@ -57,6 +57,10 @@ class Migration(migrations.Migration):
                             ("intake", "Intake key (opens every case)"),
                             ("payout", "Payout key (opens payout destinations)"),
                             ("jobs", "Jobs key (opens employers and candidate contacts)"),
+                            (
+                                "signing",
+                                "Signing key (signs the statement of official channels)",
+                            ),
                         ],
                         max_length=16,
                     ),
