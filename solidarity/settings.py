@@ -314,3 +314,8 @@ TELEGRAM_BOT_API_URL = os.environ.get("TELEGRAM_BOT_API_URL", "https://api.teleg
 # it signs each call with. Unset, /hooks/card/ answers 503.
 CARD_WEBHOOK_SECRET = envsecret("SOLIDARITY_CARD_WEBHOOK_SECRET")
 TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory
+
+# Wind-down (`solidarity wind-down`) keeps the books this many years from the day it runs:
+# the statutory period for accounting records (7 years is a common minimum; check your
+# country's law, and set it higher rather than lower).
+KEEP_BOOKS_YEARS = envint("SOLIDARITY_KEEP_BOOKS_YEARS", 7)
