@@ -314,3 +314,24 @@ def test_a_deactivated_term_is_no_longer_checked(coordinator, case, terms):
     disclosure.deactivate_term(rail, by=coordinator.user)
 
     assert disclosure.find_operational_terms("Pay by Revolut", case) == []
+
+
+def test_a_seized_database_holds_no_term_in_clear(client, coordinator, case):
+    """Seizure: the staff name and the rail typed on the terms page, and the message that was
+    refused for naming them, appear in no byte of any table (audit log included)."""
+    from solidarity.ledger.tests.test_seizure import _encodings, _raw_tables
+
+    name = "Канарэйка Ўладзімірава"
+    rail = "CanaryRailX7Q"
+    log_in(client, coordinator.staff)
+    for term, kind in ((name, "staff_name"), (rail, "payment_rail")):
+        response = client.post(reverse("staff:operational_terms"), {"term": term, "kind": kind})
+        assert response.status_code == 302
+    refused = _post(client, case, body=f"Ask {name} about {rail}, override me")
+    assert refused.status_code == 200
+    _post(client, case, body=f"Ask {name} about {rail}", override_reason="Agreed by the board")
+
+    dump = _raw_tables()
+    for canary in (name, rail, name.casefold(), rail.casefold()):
+        for encoded in _encodings(canary):
+            assert encoded not in dump, canary

@@ -19,6 +19,9 @@ from solidarity.cases import disclosure, verification, winddown
 from solidarity.cases.models import Attachment, Case, ChecklistEntry, Message, OperationalTerm
 from solidarity.cases.tests.conftest import make_case, screen, unlocked
 from solidarity.intake.services import ReceiptRejectedError, open_receipt
+from solidarity.jobs import services as jobs_services
+from solidarity.jobs.models import CandidateProfile, Employer
+from solidarity.jobs.tests.factories import make_coach, make_opening, make_profile
 from solidarity.ledger import donations, services
 from solidarity.ledger.models import Account, Donation, Entry, PayoutDestination, Posting
 from solidarity.ledger.tests.factories import make_active_plan, make_destination, make_held_account
@@ -92,6 +95,10 @@ def fund(org, coordinator, bob, volunteer, treasurer):
         by=treasurer.user,
     )
     disclosure.add_term("Revolut", OperationalTerm.Kind.PAYMENT_RAIL, by=coordinator.user)
+    # Jobs: a candidate's profile and an employer an opening still points at.
+    coach = make_coach(username="coach")
+    profile = make_profile()
+    jobs_services.introduce(profile, make_opening(coach.user), by=coach.user, note="Call Anna")
     return {"receipts": receipts, "cases": cases, "books_case": plan.case}
 
 
@@ -155,8 +162,11 @@ def test_after_wind_down_no_case_opens_and_only_the_books_remain(fund, coordinat
         CaseScreening,
         IdentifierDigest,
         OperationalTerm,
+        CandidateProfile,
     ):
         assert not model.objects.exists(), model
+    # An employer the jobs records still point at stays, with its sealed name emptied.
+    assert bytes(Employer.objects.get().name_sealed) == b""
     assert _uploaded_files() == []
     # Only the case the books name is kept, as code, programme, status and day
     assert list(Case.objects.values_list("code", flat=True)) == [books_case.code]
@@ -171,7 +181,7 @@ def test_after_wind_down_no_case_opens_and_only_the_books_remain(fund, coordinat
     assert verify_chain().ok
     event = AuditEvent.objects.get(action="winddown.completed")
     assert event.details["confirmed_by"] == ["alice", "bob"]
-    assert event.details["deleted"]["cases.Case"] == 2
+    assert event.details["deleted"]["cases.Case"] == 3
     assert event.details["kept"]["ledger.Posting"] == postings_before
     # And the report says what was kept and why
     kept = {what: why for what, _n, why in report.kept}
@@ -181,6 +191,18 @@ def test_after_wind_down_no_case_opens_and_only_the_books_remain(fund, coordinat
     assert report.emptied["ledger.PayoutDestination.details_for_payouts_sealed"] == 1
     assert report.emptied["ledger.Donation.donor_contact_sealed"] == 1
     assert report.files_deleted == 2
+
+
+def test_no_byte_of_a_shredded_row_is_left_in_any_table(fund):
+    from solidarity.ledger.tests.test_seizure import _raw_tables
+
+    sealed_before = {value[:48] for _label, value in _secret_values() if len(value) >= 48}
+    assert sealed_before
+
+    winddown.wind_down(ORG, BOTH)
+
+    dump = _raw_tables()
+    assert not [chunk for chunk in sealed_before if chunk in dump]
 
 
 @pytest.mark.parametrize(
@@ -210,7 +232,7 @@ def test_a_dry_run_reports_and_changes_nothing(fund):
 
     assert _snapshot() == before
     assert report.dry_run
-    assert report.deleted["cases.Case"] == 2
+    assert report.deleted["cases.Case"] == 3  # two applications and the candidate's
     assert report.files_deleted == 2
     assert AuditEvent.objects.filter(action="winddown.dry_run").exists()
     assert verify_chain().ok
