@@ -275,6 +275,21 @@ def test_a_new_sealed_table_would_be_found_without_being_listed():
     assert ("screening.CaseScreening", "story_signature_keyed") in found
     assert ("cases.OperationalTerm", "term_digest") in found
     assert ("cases.Case", "case_public_key") not in found
+    # Everything vault/sealed_fields.py lists is among them.
+    from solidarity.vault.sealed_fields import SEALED_FIELDS
+
+    installed = {label for label, _f in SEALED_FIELDS if _installed(label)}
+    assert {(label, f) for label, f in SEALED_FIELDS if label in installed} <= found
+
+
+def _installed(label: str) -> bool:
+    from django.apps import apps
+
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True
 
 
 @pytest.mark.django_db(transaction=True)
