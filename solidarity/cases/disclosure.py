@@ -44,8 +44,7 @@ MAX_REASON_CHARS = 300
 
 # A case code as staff might write it: three groups of four code characters, with dashes or
 # nothing between them, in either case, Cyrillic look-alikes included. Spaces are not taken
-# as separators, and a match needs a digit: "case date have" must not read as a code
-# (a real code has no digit once in ~40 codes; those are missed, see the threat model).
+# as separators: "case date have" must not read as a code.
 _CODE_CHARS = re.escape(CODE_ALPHABET + "АВСЕНКМРТХУ" + CODE_ALPHABET.lower() + "авсенкмртху")
 _CASE_CODE = re.compile(rf"(?<![\w-])[{_CODE_CHARS}]{{4}}(?:-?[{_CODE_CHARS}]{{4}}){{2}}(?![\w-])")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -191,11 +190,21 @@ class Finding:
 def find_operational_terms(text: str, case: Case) -> list[Finding]:
     """What in ``text`` must not reach this case's applicant before verification."""
     findings: list[Finding] = []
-    for match in _CASE_CODE.finditer(text):
-        if not any(c.isdigit() for c in match.group(0)):
+    shapes = [m.group(0) for m in _CASE_CODE.finditer(text)]
+    existing = set(
+        Case.objects.filter(code__in={normalise_code(s) for s in shapes}).values_list(
+            "code", flat=True
+        )
+    )
+    for shape in shapes:
+        code = normalise_code(shape)
+        if code == case.code:
             continue
-        if normalise_code(match.group(0)) != case.code:
-            findings.append(Finding("case_code", match.group(0)))
+        # A real code, or anything that looks like one (a digit, or dashes between groups):
+        # naming a made-up code would tell a provocateur the format. Twelve plain letters
+        # are an ordinary word unless a case has that code.
+        if code in existing or "-" in shape or any(c.isdigit() for c in shape):
+            findings.append(Finding("case_code", shape))
     terms = list(OperationalTerm.objects.filter(active=True).only("term_digest", "kind", "words"))
     if not terms:
         return findings

@@ -141,7 +141,11 @@ def test_a_message_naming_another_case_code_is_refused(client, coordinator, case
     log_in(client, coordinator.staff)
     lower_no_dashes = other.code.replace("-", "").lower()
 
-    for text in (f"Like case {other.code}, you will be fine.", f"ask {lower_no_dashes}"):
+    for text in (
+        f"Like case {other.code}, you will be fine.",
+        f"ask {lower_no_dashes}",
+        "Like ABCD-EFGH-JKMN",  # a made-up code, all letters, still shaped like one
+    ):
         response = _post(client, case, body=text)
         assert response.status_code == 200
         assert "another case code" in response.content.decode()
@@ -335,3 +339,14 @@ def test_a_seized_database_holds_no_term_in_clear(client, coordinator, case):
     for canary in (name, rail, name.casefold(), rail.casefold()):
         for encoded in _encodings(canary):
             assert encoded not in dump, canary
+
+
+def test_a_real_code_of_letters_only_is_caught_written_without_dashes(coordinator, case):
+    # About one code in forty has no digit; written plainly it looks like a word.
+    other = make_case()
+    Case.objects.filter(pk=other.pk).update(code="ABCD-EFGH-JKMN")
+
+    found = disclosure.find_operational_terms("please ask abcdefghjkmn about it", case)
+
+    assert [f.kind for f in found] == ["case_code"]
+    assert disclosure.find_operational_terms("please ask abcdefghjkmp about it", case) == []
