@@ -342,3 +342,8 @@ if DONOR_RECEIPT_MONTHS < 1 or DONOR_REFERENCE_MONTHS < 1:
         "SOLIDARITY_DONOR_RECEIPT_MONTHS and SOLIDARITY_DONOR_REFERENCE_MONTHS must be at least 1"
     )
 TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory
+
+# Wind-down (`solidarity wind-down`) keeps the books this many years from the day it runs:
+# the statutory period for accounting records (7 years is a common minimum; check your
+# country's law, and set it higher rather than lower).
+KEEP_BOOKS_YEARS = envint("SOLIDARITY_KEEP_BOOKS_YEARS", 7)

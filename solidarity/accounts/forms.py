@@ -5,8 +5,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from solidarity.accounts.models import User
+from solidarity.cases import disclosure
 from solidarity.cases import services as cases
-from solidarity.cases.models import Case, Programme
+from solidarity.cases.models import Case, MessageTemplate, Programme, Stage
 from solidarity.intake.forms import ANY, MultipleFileField, clean_uploads
 from solidarity.vault.core import MAX_PASSPHRASE_LENGTH
 
@@ -125,6 +126,17 @@ class BulkAssignForm(AssignForm):
 
 
 class StaffMessageForm(forms.Form):
+    # A plain field with a menu: a template id that is not on the menu (another stage, since
+    # deactivated) gets its own clear error from clean_template, not "not a valid choice".
+    template = forms.CharField(
+        label=_("Template"),
+        required=False,
+        widget=forms.Select,
+        help_text=_(
+            "Its text comes first, then anything you write below. Before verification only "
+            "templates for that stage may be sent."
+        ),
+    )
     body = forms.CharField(
         label=_("Message to the applicant"),
         max_length=20000,
@@ -132,6 +144,48 @@ class StaffMessageForm(forms.Form):
         required=False,
     )
     files = MultipleFileField(label=_("Attach files"), required=False)
+    override_reason = forms.CharField(
+        label=_("Reason to send it anyway (coordinators)"),
+        max_length=disclosure.MAX_REASON_CHARS,
+        required=False,
+        help_text=_(
+            "Only if the message was refused for naming operational details before "
+            "verification. Kept in the audit log in clear: name no one."
+        ),
+    )
+
+    def __init__(self, *args, case: Case | None = None, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        templates = disclosure.templates_for(case) if case is not None else []
+        # Every active template may be posted (the stage is checked in clean and again in
+        # the service); the menu offers only those for the case's stage.
+        self.fields["template"].widget.choices = [
+            ("", _("— none, free text")),
+            *[(t.pk, f"{t.title} · {t.get_language_display()}") for t in (templates or [])],
+        ]
+        self._posted_templates = {t.pk: t for t in MessageTemplate.objects.filter(active=True)}
+        if user is None or not user.is_coordinator:
+            del self.fields["override_reason"]
+
+    def clean_template(self):
+        value = self.data.get("template") or ""
+        if not value:
+            return None
+        try:
+            template = self._posted_templates[int(value)]
+        except (KeyError, ValueError):
+            raise forms.ValidationError(_("This template is no longer in use.")) from None
+        if (
+            template.stage == Stage.AFTER_VERIFICATION
+            and self.case is not None
+            and not disclosure.is_verified(self.case)
+        ):
+            raise forms.ValidationError(
+                _("“%(title)s” is for verified cases only; this case is not verified.")
+                % {"title": template.title}
+            )
+        return template.pk
 
     def clean_files(self):
         cleaned = clean_uploads(self.cleaned_data.get("files") or [], "message", accept=ANY)
@@ -143,7 +197,9 @@ class StaffMessageForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("body", "").strip() and not data.get("files"):
+        if not data.get("body", "").strip() and not data.get("files") and not data.get("template"):
+            if "template" in self.errors:
+                return data
             raise forms.ValidationError(_("Write a message or attach a file."))
         return data
 

@@ -21,6 +21,7 @@ from solidarity.accounts import totp
 from solidarity.accounts.models import LoginThrottle, StaffSession, User
 from solidarity.accounts.passphrases import check_staff_passphrase
 from solidarity.audit import services as audit
+from solidarity.cases import disclosure
 from solidarity.cases import services as cases
 from solidarity.cases.models import Case, Message
 from solidarity.vault import core, keyring
@@ -272,12 +273,36 @@ def read_case_file(
 
 
 def send_message(
-    user: User, case: Case, staff_private_key: bytes, body: str, files: list[dict]
+    user: User,
+    case: Case,
+    staff_private_key: bytes,
+    body: str,
+    files: list[dict],
+    *,
+    template_id: int | None = None,
+    override_reason: str = "",
 ) -> Message:
     """Seal a message to the applicant. Only someone who can open the case may write to it,
-    although sealing needs only its public key. Raises CaseAccessDeniedError."""
+    although sealing needs only its public key. What may be said depends on the case's stage
+    (solidarity.cases.disclosure): the template's text comes first, then ``body``.
+
+    The returned message carries its composed text in ``body`` (for the Telegram relay);
+    only its sealed form is stored. Raises CaseAccessDeniedError or a
+    disclosure.DisclosureError.
+    """
     _case_key(user, case, staff_private_key)
-    return cases.store_message(case, body, files, author=user)
+    # Checked outside the storing transaction, so that a refusal stays in the audit log.
+    outgoing = disclosure.clear_message(
+        case, body, by=user, template_id=template_id, override_reason=override_reason
+    )
+    with transaction.atomic():
+        message = cases.store_message(case, outgoing.body, files, author=user)
+        if outgoing.overridden:
+            disclosure.record_override(
+                case, outgoing, by=user, reason=override_reason, message_id=message.pk
+            )
+    message.body = outgoing.body
+    return message
 
 
 def relay_message_to_telegram(

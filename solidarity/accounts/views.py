@@ -30,7 +30,7 @@ from solidarity.accounts.forms import (
     UnlockForm,
 )
 from solidarity.accounts.models import User
-from solidarity.cases import access
+from solidarity.cases import access, disclosure
 from solidarity.cases import services as cases
 from solidarity.cases.models import Attachment, Case
 from solidarity.intake.forms import ATTACHMENT_KINDS
@@ -291,24 +291,29 @@ def case_unassign(request: HttpRequest, code: str) -> HttpResponse:
 @vault_required
 def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpResponse:
     case = get_object_or_404(Case, code=code)
-    form = StaffMessageForm()
+    form = StaffMessageForm(case=case, user=request.user)
     if request.method == "POST":
-        form = StaffMessageForm(request.POST, request.FILES)
+        form = StaffMessageForm(request.POST, request.FILES, case=case, user=request.user)
+        sent = None
         if form.is_valid():
             try:
-                services.send_message(
+                sent = services.send_message(
                     request.user,
                     case,
                     staff_key,
                     form.cleaned_data.get("body", "").strip(),
                     form.cleaned_data["files"],
+                    template_id=form.cleaned_data.get("template"),
+                    override_reason=form.cleaned_data.get("override_reason", ""),
                 )
             except cases.CaseAccessDeniedError:
                 return forbidden(request, _("You hold no key that opens this case."))
+            except disclosure.DisclosureError as exc:
+                # The form comes back with the text, so the writer can rephrase it.
+                form.add_error(None, str(exc))
+        if sent is not None:
             messages.success(request, _("Your message was sealed and sent to the applicant."))
-            relayed = services.relay_message_to_telegram(
-                request.user, case, staff_key, form.cleaned_data.get("body", "").strip()
-            )
+            relayed = services.relay_message_to_telegram(request.user, case, staff_key, sent.body)
             if relayed is False:
                 messages.warning(
                     request,

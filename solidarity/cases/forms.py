@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from solidarity.cases.models import Decision
+from solidarity.cases.disclosure import MAX_TERM_CHARS
+from solidarity.cases.models import Decision, MessageTemplate, OperationalTerm
 from solidarity.cases.verification import MAX_NOTE_CHARS
 
 
@@ -50,4 +51,36 @@ class DecisionForm(forms.Form):
 class StatusActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("resume", "resume"), ("reopen", "reopen"), ("close", "close")]
+    )
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["title", "language", "stage", "body", "active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {
+            "stage": _(
+                "Before verification: nothing about payment rails, routes, staff or other "
+                "cases. After verification: sent only on verified cases."
+            ),
+        }
+
+
+class OperationalTermForm(forms.Form):
+    term = forms.CharField(
+        label=_("Word or phrase"),
+        max_length=MAX_TERM_CHARS,
+        strip=True,
+        help_text=_(
+            "Stored only as a keyed digest: nobody, you included, can read it back from this "
+            "page. At most four words."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=OperationalTerm.Kind.choices)
+    prefix = forms.BooleanField(
+        label=_("Also match words that begin with it (inflected forms)"),
+        required=False,
+        initial=True,
     )

@@ -217,3 +217,70 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Stage(models.TextChoices):
+    """How far a case has come, for what the fund may tell its applicant (issue 8)."""
+
+    BEFORE_VERIFICATION = "before", _("Before verification")
+    AFTER_VERIFICATION = "after", _("After verification")
+
+
+class TemplateLanguage(models.TextChoices):
+    BELARUSIAN = "be", _("Belarusian")
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+
+
+class MessageTemplate(models.Model):
+    """A reviewed text staff may send an applicant. Post-verification templates may speak of
+    payment and next steps; they are refused on a case that is not verified, because a
+    provocateur applies precisely to learn how the fund pays and whom it employs."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=5000)
+    language = models.CharField(_("language"), max_length=8, choices=TemplateLanguage.choices)
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["stage", "language", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OperationalTerm(models.Model):
+    """A word or phrase that must not reach an applicant before verification (a payment
+    rail, a route, a staff name). Only its keyed digest is stored: the list itself is what a
+    provocateur or a seizure wants, so the server keeps nothing it could print."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_RAIL = "payment_rail", _("Payment rail")
+        ROUTE = "route", _("Route or meeting place")
+        STAFF_NAME = "staff_name", _("Name of a staff member")
+        OTHER = "other", _("Other operational detail")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # keyed BLAKE2b of the normalised term (cases.disclosure.term_digest), never the term.
+    term_digest = models.BinaryField(max_length=32, unique=True)
+    # How many words the term has: the check looks at phrases of at most that many words.
+    words = models.PositiveSmallIntegerField()
+    # A term of one word may match every word it begins (inflected forms: "Revolut" in
+    # "Revolutом"); longer phrases match whole words only.
+    prefix = models.BooleanField(_("also match words that begin with it"), default=True)
+    active = models.BooleanField(default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_on = models.DateField()
+
+    class Meta:
+        ordering = ["-active", "kind", "id"]
+
+
+class TermDigestKey(models.Model):
+    """The one digest key of the operational terms (one row). It lives beside the digests, so
+    it stops precomputed tables, not a guess against a seized copy: see the threat model."""
+
+    digest_key = models.BinaryField(max_length=32)

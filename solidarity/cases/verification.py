@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from solidarity.accounts.models import User
 from solidarity.audit import services as audit
-from solidarity.cases import sealed
+from solidarity.cases import disclosure, sealed
 from solidarity.cases import services as cases
 from solidarity.cases.models import (
     CASE_TRANSITIONS,
@@ -343,6 +343,22 @@ def decide_case(
     if outcome == Decision.Outcome.MORE_INFO and not message:
         raise InvalidDecisionError(_("Tell the applicant what information is missing."))
     body = "\n\n".join(part for part in (message, reason if send_reason else "") if part)
+    if body and outcome != Decision.Outcome.VERIFIED and not disclosure.is_verified(case):
+        # A rejection or a question goes to someone who may be a provocateur: the same check
+        # as any message before verification (an override is a separate, audited message).
+        findings = disclosure.find_operational_terms(body, case)
+        if findings:
+            raise InvalidDecisionError(
+                _(
+                    "The message names what an applicant learns only after verification: "
+                    "%(found)s. Rephrase it."
+                )
+                % {
+                    "found": "; ".join(
+                        f"“{f.words}” ({disclosure.kind_label(f.kind)})" for f in findings
+                    )
+                }
+            )
     with transaction.atomic():
         locked = _lock_case(case)
         check_transition(locked.status, outcome)

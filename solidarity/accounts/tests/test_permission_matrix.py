@@ -30,8 +30,8 @@ from solidarity.accounts import team
 from solidarity.accounts import urls as staff_urls
 from solidarity.accounts.models import User
 from solidarity.audit.models import AuditEvent
-from solidarity.cases import access
-from solidarity.cases.models import Attachment, Case
+from solidarity.cases import access, disclosure
+from solidarity.cases.models import Attachment, Case, MessageTemplate
 from solidarity.testing.builders import jpeg_with_metadata
 from solidarity.testing.factories import (
     DEFAULT_PASSPHRASE,
@@ -145,6 +145,10 @@ def _case(w: World) -> list:
     return [w.case.code]
 
 
+def _seeded_template() -> int:
+    return MessageTemplate.objects.order_by("id").values_list("id", flat=True)[0]
+
+
 #                      anonymous  coordinator  volunteer_granted  volunteer  treasurer
 #                      job_coach  trustee  admin
 MATRIX: dict[str, Row] = {
@@ -193,6 +197,21 @@ MATRIX: dict[str, Row] = {
         "post", "302 302 302 403 403 403 403 403", _case, lambda w: {"action": "resume"}
     ),
     "staff:audit": Row("get", "302 200 403 403 403 403 403 403"),
+    # staged disclosure: templates and operational terms are coordinators' alone
+    "staff:message_templates": Row("get", "302 200 403 403 403 403 403 403"),
+    "staff:message_template_add": Row("get", "302 200 403 403 403 403 403 403"),
+    "staff:message_template_edit": Row(
+        "get", "302 200 403 403 403 403 403 403", lambda w: [_seeded_template()]
+    ),
+    "staff:message_template_deactivate": Row(
+        "post", "302 302 403 403 403 403 403 403", lambda w: [_seeded_template()]
+    ),
+    "staff:operational_terms": Row("get", "302 200 403 403 403 403 403 403"),
+    "staff:operational_term_deactivate": Row(
+        "post",
+        "302 302 403 403 403 403 403 403",
+        lambda w: [disclosure.add_term("Revolut", "payment_rail", by=w.coordinator.user).pk],
+    ),
     # screening (solidarity/screening/urls.py)
     "staff:screening:overview": Row("get", "302 200 403 403 403 403 403 403"),
     "staff:screening:run": Row("post", "302 302 403 403 403 403 403 403"),
