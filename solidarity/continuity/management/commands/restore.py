@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
 from solidarity.continuity import backup, payload
@@ -25,11 +27,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, by: str, **options) -> None:
         existing_file(file)
-        call_command("migrate", interactive=False, verbosity=max(options["verbosity"] - 1, 0))
         try:
             header = backup.read_header(file)
             if header.kind != backup.archive.KIND_BACKUP:
                 raise backup.WrongKindError("not a backup")
+        except (core.VaultError, backup.ContinuityError) as exc:
+            raise refusal(exc) from None
+        if _migrations_pending():
+            call_command("migrate", interactive=False, verbosity=max(options["verbosity"] - 1, 0))
+        try:
             if not backup.installation_is_empty():
                 raise backup.NotEmptyError("not empty")
         except (core.VaultError, backup.ContinuityError) as exc:
@@ -48,3 +54,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(_("Next: run `solidarity audit verify`, then `solidarity serve`."))
+
+
+def _migrations_pending() -> bool:
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
