@@ -120,7 +120,8 @@ class Command(BaseCommand):
             raise CommandError(_("This coordinator holds no intake key.")) from None
         except handover.HandoverConflictError:
             raise CommandError(
-                _("A case in this archive exists here already (imported before?). ")
+                _("A case in this archive exists here already (imported before?).")
+                + " "
                 + _("Nothing was changed.")
             ) from None
         except (core.VaultError, backup.ContinuityError, payload.PayloadError) as exc:
