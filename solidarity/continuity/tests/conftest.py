@@ -90,3 +90,13 @@ def cut(path: Path, size: int) -> Path:
     target = path.with_name(path.name + f".cut{size}")
     target.write_bytes(path.read_bytes()[:size])
     return target
+
+
+def said(msgid: str, **params) -> str:
+    """What the commands print for ``msgid``, in the installation's language (Belarusian)."""
+    from django.conf import settings
+    from django.utils.translation import gettext, override
+
+    with override(settings.LANGUAGE_CODE):
+        text = gettext(msgid)
+    return text % params if params else text

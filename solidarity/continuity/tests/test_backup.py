@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from solidarity.continuity.tests.conftest import CANARY, Installation, cut, flip_byte
+from solidarity.continuity.tests.conftest import CANARY, Installation, cut, flip_byte, said
+
+ALTERED = said("The archive was altered or damaged, and is refused.")
+NOTHING = said("Nothing was changed.")
+NOT_EMPTY = said("This installation already holds data; restore only into a new, empty one.")
+WRONG_PASSPHRASE = said("The passphrase does not open this coordinator's copy of the key.")
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +27,9 @@ def fund(new_installation, tmp_path_factory):
     opened = fund.probe("open-case", receipt["code"], "alice")
     out = tmp_path_factory.mktemp("backups") / "fund-a.backup"
     result = fund.run("backup", "--out", str(out))
-    assert "Backup written" in result.stdout
+    assert result.stdout.startswith(
+        said("Backup written: %(rows)s rows, %(files)s files, %(size)s bytes.").split("%")[0]
+    )
     return {"receipt": receipt, "opened": opened, "backup": out, "install": fund}
 
 
@@ -31,7 +38,9 @@ def test_a_backup_restores_and_a_coordinator_reads_the_same_answers(fund, new_in
     fresh = new_installation("restored")
     # When a coordinator of the fund restores the backup
     result = fresh.run("restore", str(fund["backup"]), "--by", "alice")
-    assert "Restored" in result.stdout
+    assert result.stdout.startswith(
+        said("Restored %(rows)s rows and %(files)s files.").split("%")[0]
+    )
     # Then the coordinator opens the case and reads what the applicant wrote, files included
     code = fund["receipt"]["code"]
     opened = fresh.probe("open-case", code, "alice")
@@ -59,18 +68,18 @@ def test_refused_archives_and_people_change_nothing(fund, new_installation, tmp_
     junk = tmp_path / "notes.txt"
     junk.write_text("just some notes\n" * 10)
     attempts = {
-        junk: "not a Solidarity archive",
-        flip_byte(original, size // 2): "altered or damaged",
-        flip_byte(original, size - 1): "altered or damaged",
-        flip_byte(original, 40): "altered or damaged",  # inside the header's slots
-        cut(original, size - 100): "altered or damaged",
-        cut(original, 20): "cut short",
+        junk: said("This file is not a Solidarity archive."),
+        flip_byte(original, size // 2): ALTERED,
+        flip_byte(original, size - 1): ALTERED,
+        flip_byte(original, 40): ALTERED,  # inside the header's slots
+        cut(original, size - 100): ALTERED,
+        cut(original, 20): said("The archive is incomplete: the file was cut short."),
     }
     for damaged, message in attempts.items():
         result = fresh.run("restore", str(damaged), "--by", "alice", check=False)
         assert result.returncode != 0, damaged
         assert message in result.stderr, result.stderr
-        assert "Nothing was changed" in result.stderr
+        assert NOTHING in result.stderr
         assert "Traceback" not in result.stderr
     # A wrong passphrase, and the right one under another name (the slot is alice's).
     wrong = dict(fresh.env, SOLIDARITY_COORDINATOR_PASSPHRASE="not the passphrase at all")
@@ -79,7 +88,7 @@ def test_refused_archives_and_people_change_nothing(fund, new_installation, tmp_
             "restore", str(original), "--by", name, check=False
         )
         assert result.returncode != 0
-        assert "passphrase does not open" in result.stderr
+        assert WRONG_PASSPHRASE in result.stderr
     # Nothing was left behind: the good backup still restores into the same installation.
     assert fresh.probe("counts")["cases"] == 0
     fresh.run("restore", str(original), "--by", "alice")
@@ -87,4 +96,4 @@ def test_refused_archives_and_people_change_nothing(fund, new_installation, tmp_
     # And a second restore on top is refused: restore never merges.
     result = fresh.run("restore", str(original), "--by", "alice", check=False)
     assert result.returncode != 0
-    assert "already holds data" in result.stderr
+    assert NOT_EMPTY in result.stderr

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from solidarity.continuity.tests.conftest import CANARY, flip_byte
+from solidarity.continuity.tests.conftest import CANARY, flip_byte, said
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,8 @@ def funds(new_installation, tmp_path_factory):
     made = receiver.run(
         "handover", "receiver-key", "--org", "Fund A", "--out", str(files / "b.key")
     )
-    fingerprint = made.stdout.split("Fingerprint: ")[1].splitlines()[0]
+    prefix = said("Fingerprint: %(fingerprint)s", fingerprint="")
+    fingerprint = made.stdout.split(prefix)[1].splitlines()[0]
     exported = giver.run(
         "handover", "export", "--to", str(files / "b.key"), "--by", "alice",
         "--out", str(files / "a-to-b.handover"),
@@ -44,7 +45,18 @@ def test_the_receiver_coordinator_reads_the_givers_case(funds):
     # The giver saw the receiver's fingerprint before sealing anything to it.
     assert funds["fingerprint"] in funds["export_output"]
     result = receiver.run("handover", "import", str(funds["archive"]), "--by", "bob")
-    assert "Taken over from Fund A: 1 cases" in result.stdout
+    assert (
+        said(
+            "Taken over from %(org)s: %(cases)s cases, %(messages)s messages, %(files)s files, "
+            "%(entries)s ledger entries.",
+            org="Fund A",
+            cases=1,
+            messages=0,
+            files=1,
+            entries=1,
+        )
+        in result.stdout
+    )
     # B's coordinator, who never held A's keys, reads exactly what A's coordinator reads.
     assert receiver.probe("open-case", code, "bob") == giver.probe("open-case", code, "alice")
     assert CANARY in receiver.probe("open-case", code, "bob")["answers"]["story"]
@@ -62,7 +74,7 @@ def test_the_receiver_coordinator_reads_the_givers_case(funds):
     # Imported twice: refused, nothing doubled.
     again = receiver.run("handover", "import", str(funds["archive"]), "--by", "bob", check=False)
     assert again.returncode != 0
-    assert "exists here already" in again.stderr
+    assert said("A case in this archive exists here already (imported before?).") in again.stderr
     assert receiver.probe("counts")["cases"] == 1
 
 
@@ -82,8 +94,11 @@ def test_an_archive_for_another_key_or_altered_is_refused(funds):
     )  # fmt: skip
     tampered = flip_byte(funds["archive"], funds["archive"].stat().st_size // 2)
     for archive, message in (
-        (files / "a-to-a.handover", "sealed to another key"),
-        (tampered, "altered or damaged"),
+        (
+            files / "a-to-a.handover",
+            said("This archive is sealed to another key (another installation or organisation)."),
+        ),
+        (tampered, said("The archive was altered or damaged, and is refused.")),
     ):
         result = receiver.run("handover", "import", str(archive), "--by", "bob", check=False)
         assert result.returncode != 0
@@ -99,7 +114,7 @@ def test_an_archive_for_another_key_or_altered_is_refused(funds):
         "--out", str(files / "never.handover"), check=False,
     )  # fmt: skip
     assert result.returncode != 0
-    assert "not a valid receiver key file" in result.stderr
+    assert said("This is not a valid receiver key file.") in result.stderr
     assert not (files / "never.handover").exists()
 
 
@@ -108,4 +123,7 @@ def test_a_backup_is_not_a_handover(funds, tmp_path):
     funds["giver"].run("backup", "--out", str(backup))
     result = funds["receiver"].run("handover", "import", str(backup), "--by", "bob", check=False)
     assert result.returncode != 0
-    assert "another kind" in result.stderr
+    assert (
+        said("This archive is of another kind (a backup and a handover are not the same).")
+        in result.stderr
+    )
