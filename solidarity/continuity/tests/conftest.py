@@ -100,3 +100,12 @@ def said(msgid: str, **params) -> str:
     with override(settings.LANGUAGE_CODE):
         text = gettext(msgid)
     return text % params if params else text
+
+
+def files_holding(root: Path, needle: str) -> list[str]:
+    """Every file under ``root`` (database, WAL, uploads, anything) that contains ``needle``."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle.encode() in path.read_bytes():
+            found.append(str(path.relative_to(root)))
+    return found

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from solidarity.continuity.tests.conftest import CANARY, Installation, cut, flip_byte, said
+from solidarity.continuity.tests.conftest import (
+    CANARY,
+    Installation,
+    cut,
+    files_holding,
+    flip_byte,
+    said,
+)
 
 ALTERED = said("The archive was altered or damaged, and is refused.")
 NOTHING = said("Nothing was changed.")
@@ -53,6 +60,8 @@ def test_a_backup_restores_and_a_coordinator_reads_the_same_answers(fund, new_in
     assert fresh.probe("counts") == {"cases": 1, "audit_ok": True}
     assert "continuity.restored" in fresh.probe("audit-actions")["actions"]
     assert fresh.run("audit", "verify").returncode == 0
+    # And the restored data directory is as blind as the original (the seizure test's rule).
+    assert files_holding(fresh.data_dir, CANARY) == []
 
 
 def test_the_backup_file_reveals_nothing_in_clear(fund):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from solidarity.continuity.tests.conftest import CANARY, flip_byte, said
+from solidarity.continuity.tests.conftest import CANARY, files_holding, flip_byte, said
 
 pytestmark = pytest.mark.slow
 
@@ -71,6 +71,8 @@ def test_the_receiver_coordinator_reads_the_givers_case(funds):
     assert "continuity.handover_imported" in actions
     assert "continuity.handover_exported" in giver.probe("audit-actions")["actions"]
     assert receiver.probe("counts") == {"cases": 1, "audit_ok": True}
+    # Taking the cases over leaves nothing readable in the receiver's data directory.
+    assert files_holding(receiver.data_dir, CANARY) == []
     # Imported twice: refused, nothing doubled.
     again = receiver.run("handover", "import", str(funds["archive"]), "--by", "bob", check=False)
     assert again.returncode != 0
