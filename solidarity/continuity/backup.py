@@ -308,12 +308,16 @@ def _write_upload(name: str, handle: BinaryIO, written: list[Path]) -> None:
     if target.exists():
         raise NotEmptyError("an upload with this name exists already")
     partial = target.with_suffix(".part")
-    with open(partial, "wb") as out:
-        while chunk := handle.read(1024 * 1024):
-            out.write(chunk)  # sealed bytes, exactly as they were on the old server
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, target)
+    try:
+        with open(partial, "wb") as out:
+            while chunk := handle.read(1024 * 1024):
+                out.write(chunk)  # sealed bytes, exactly as they were on the old server
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     written.append(target)
 
 
@@ -362,14 +366,19 @@ def restore_backup(path: Path, username: str, passphrase: str) -> RestoreReport:
     try:
         with transaction.atomic():
             deferred: list = []
+            summary = None
             for name, handle in _members(path, intake_private):
-                if name.startswith("db/"):
+                if name == "summary.json":
+                    summary = payload.read_json(handle)
+                elif name.startswith("db/"):
                     _load_rows(handle.read(), allowed, report, deferred)
                 elif name.startswith("uploads/"):
                     _write_upload(name, handle, written)
                     report.files += 1
             for obj in deferred:
                 obj.save_deferred_fields()
+            if not isinstance(summary, dict) or summary.get("counts") != report.counts:
+                raise DamagedBackupError("the archive holds other rows than it lists")
             _reset_sequences()
             user = apps.get_model(settings.AUTH_USER_MODEL)._base_manager.get(username=username)
             audit.record("continuity.restored", actor=user, rows=report.rows, files=report.files)
