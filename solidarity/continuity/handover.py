@@ -144,6 +144,11 @@ def parse_receiver_key_file(text: str) -> ReceiverPublicKey:
     return public
 
 
+def same_fingerprint(typed: str, fingerprint: str) -> bool:
+    """Whether a fingerprint typed by an operator (any spacing or case) is this one."""
+    return "".join(typed.split()).upper() == "".join(fingerprint.split()).upper()
+
+
 # --- export ---------------------------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ def refusal(exc: Exception) -> CommandError:
         text = _("The passphrase does not open this coordinator's copy of the key.")
     elif isinstance(exc, backup.IncompatibleBackupError):
         text = _("This archive was made by a newer version of Solidarity: upgrade first.")
-    elif isinstance(exc, backup.DamagedBackupError | payload.PayloadError):
+    elif isinstance(exc, backup.ContinuityError | payload.PayloadError):
         text = _("The archive's contents do not load.")
     elif isinstance(exc, core.VaultError):
         text = _("The key did not open.")

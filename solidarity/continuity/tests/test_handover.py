@@ -27,7 +27,7 @@ def funds(new_installation, tmp_path_factory):
     fingerprint = made.stdout.split(prefix)[1].splitlines()[0]
     exported = giver.run(
         "handover", "export", "--to", str(files / "b.key"), "--by", "alice",
-        "--out", str(files / "a-to-b.handover"),
+        "--out", str(files / "a-to-b.handover"), "--fingerprint", fingerprint.lower(),
     )  # fmt: skip
     return {
         "giver": giver,
@@ -117,6 +117,20 @@ def test_an_archive_for_another_key_or_altered_is_refused(funds):
     )  # fmt: skip
     assert result.returncode != 0
     assert said("This is not a valid receiver key file.") in result.stderr
+    assert not (files / "never.handover").exists()
+    # The right file, but the fingerprint heard on the phone is another one.
+    result = giver.run(
+        "handover", "export", "--to", str(files / "a.key"), "--by", "alice",
+        "--out", str(files / "never.handover"), "--fingerprint", funds["fingerprint"], check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert (
+        said(
+            "The receiver key's fingerprint is not the one you were given. Stop: the key "
+            "may have been replaced on the way. Nothing was exported."
+        )
+        in result.stderr
+    )
     assert not (files / "never.handover").exists()
 
 

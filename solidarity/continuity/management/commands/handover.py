@@ -33,6 +33,11 @@ class Command(BaseCommand):
         export.add_argument("--to", required=True, type=Path, help="The receiver's key file.")
         export.add_argument("--by", required=True, help="Username of the coordinator.")
         export.add_argument("--out", required=True, type=Path, help="The archive to write (new).")
+        export.add_argument(
+            "--fingerprint",
+            help="The fingerprint the receiver read to you over a second channel: "
+            "the export refuses a key with another one.",
+        )
         take = sub.add_parser("import", help="Take over the cases and books in an archive.")
         take.add_argument("file", type=Path, help="The handover archive.")
         take.add_argument("--by", required=True, help="Username of the coordinator.")
@@ -41,7 +46,7 @@ class Command(BaseCommand):
         if subcommand == "receiver-key":
             self.receiver_key(options["org"], options["out"])
         elif subcommand == "export":
-            self.export(options["to"], options["by"], options["out"])
+            self.export(options["to"], options["by"], options["out"], options["fingerprint"])
         else:
             self.take_over(options["file"], options["by"])
 
@@ -72,7 +77,7 @@ class Command(BaseCommand):
         except accounts.UnlockFailedError:
             raise CommandError(_("The passphrase did not open the coordinator's key.")) from None
 
-    def export(self, key_file: Path, username: str, out: Path) -> None:
+    def export(self, key_file: Path, username: str, out: Path, expected: str | None) -> None:
         try:
             receiver = handover.parse_receiver_key_file(
                 existing_file(key_file).read_text(encoding="utf-8", errors="replace")
@@ -83,6 +88,13 @@ class Command(BaseCommand):
             _("Receiver: %(org)s, fingerprint %(fingerprint)s")
             % {"org": receiver.receiver_org, "fingerprint": receiver.fingerprint}
         )
+        if expected is not None and not handover.same_fingerprint(expected, receiver.fingerprint):
+            raise CommandError(
+                _(
+                    "The receiver key's fingerprint is not the one you were given. Stop: the key "
+                    "may have been replaced on the way. Nothing was exported."
+                )
+            )
         user, staff_key = self.unlock(username)
         with open_output(out) as target:
             try:
