@@ -79,6 +79,8 @@ SEALED_FIELDS: dict[tuple[str, str], str] = {
     ("jobs.Employer", "notes_sealed"): OTHER_KEY,  # jobs key
     ("jobs.Introduction", "note_for_candidate_sealed"): OTHER_KEY,  # profile key
     ("jobs.JobsKeyWrap", "jobs_private_key_sealed"): STAFF_KEY,
+    # continuity: the key another fund hands its cases over to, kept for the coordinators
+    ("continuity.ReceiverKey", "private_key_sealed"): INTAKE_KEY,
 }
 
 # Called inside the re-key of each case as hook(old_private_key, new_private_key,
