@@ -48,6 +48,9 @@ NOT_BACKED_UP = {
     "accounts.staffsession",
     "accounts.queuecount",
 }
+# Rows that migrations seed in every new installation (the stock message templates). They do
+# not make an installation "in use"; a restore replaces them with the backup's own rows.
+SEEDED_BY_MIGRATIONS = {"cases.messagetemplate"}
 # Rows per JSONL document: a document is held in memory whole while it is written or read.
 BATCH_ROWS = 500
 
@@ -225,6 +228,8 @@ def make_backup(target: BinaryIO) -> BackupReport:
 
 def installation_is_empty() -> bool:
     for model in backed_up_models():
+        if model._meta.label_lower in SEEDED_BY_MIGRATIONS:
+            continue
         if model._base_manager.exists():
             return False
     return not any(True for _ in _upload_files())
@@ -365,6 +370,9 @@ def restore_backup(path: Path, username: str, passphrase: str) -> RestoreReport:
     written: list[Path] = []
     try:
         with transaction.atomic():
+            for model in backed_up_models():
+                if model._meta.label_lower in SEEDED_BY_MIGRATIONS:
+                    model._base_manager.all().delete()
             deferred: list = []
             summary = None
             for name, handle in _members(path, intake_private):
