@@ -16,6 +16,7 @@ Environment:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import shutil
@@ -186,14 +187,18 @@ def _wait_until_serving(server: LiveServer) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app as users get it: migrated, then `solidarity serve` on a free loopback port.
+@contextlib.contextmanager
+def start_live_server(
+    root: Path, extra_env: dict[str, str] | None = None, *, unset: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
+    """The app as users get it: migrated, then `solidarity serve` on a free loopback port,
+    stopped on exit.
 
-    It has its own data directory and, under PostgreSQL, its own database (created here and
-    dropped at teardown), so it never shares state with pytest-django's test database.
+    It gets ``root/data`` as its data directory and, under PostgreSQL (DATABASE_URL), a
+    database of its own, created here and dropped on exit, so it never shares state with
+    pytest-django's test database. ``extra_env`` is added to its environment and the
+    variables named in ``unset`` are removed from it.
     """
-    root = tmp_path_factory.mktemp("live-server")
     data_dir = root / "data"
     data_dir.mkdir(mode=0o700)
     env = dict(os.environ)
@@ -202,7 +207,10 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         SOLIDARITY_KDF="fast-insecure-for-tests",
         DJANGO_SETTINGS_MODULE="solidarity.settings",
         PYTHONUNBUFFERED="1",
+        **(extra_env or {}),
     )
+    for name in unset:
+        env.pop(name, None)
     admin_url = os.environ.get("DATABASE_URL")
     if is_postgres_url(admin_url):
         env["DATABASE_URL"] = _create_database(admin_url)
@@ -233,3 +241,11 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
             _stop(process)
         if admin_url:
             _drop_database(admin_url, env["DATABASE_URL"])
+
+
+@pytest.fixture(scope="session")
+def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The shared live server of the session (see start_live_server). Tests that need a
+    server of their own, or one set up another way, call start_live_server themselves."""
+    with start_live_server(tmp_path_factory.mktemp("live-server")) as server:
+        yield server
