@@ -130,3 +130,21 @@ def test_the_form_works_with_the_keyboard_alone(server, coordinator, new_context
     assert reached[:2] == ["skip", "quick-exit"], reached[:5]
     assert not expected - set(reached), f"never reached with Tab: {expected - set(reached)}"
     assert "id_website" not in reached
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_transparency_page_has_no_serious_accessibility_violations(
+    server, coordinator, new_context, axe_source, request, language
+):
+    # Donors and journalists read it on phones too, charts and table included
+    page = new_context(locale=language, bypass_csp=True).new_page()
+    page.goto(f"{server.url}/transparency/")
+    assert page.locator("html").get_attribute("lang") == language
+    page.locator("details").evaluate_all("all => all.forEach(d => d.open = true)")
+    violations = run_axe(page, axe_source)
+    write_json(
+        request.config.rootpath / "artifacts" / "axe" / f"transparency-{language}.json",
+        [{"id": v["id"], "impact": v["impact"], "help": v["help"]} for v in violations],
+    )
+    blocking = [describe("transparency", v) for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core in {language}:\n" + "\n".join(blocking)

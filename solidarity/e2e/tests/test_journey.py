@@ -275,7 +275,7 @@ def volunteer_verifies(
     shots.take(
         page,
         "volunteer-checklist",
-        doc="volunteer-checklist",
+        doc="volunteer-checklist-ru",
         doc_region=("section.verification h2", "section.verification ol.checklist"),
     )
     # A volunteer works the checklist; only a coordinator decides
