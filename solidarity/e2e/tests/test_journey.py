@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 
 from solidarity.cases.models import Case
 from solidarity.e2e import pages
+from solidarity.e2e.english import staff_english_on
 from solidarity.e2e.support import LAPTOP, RequestLog, Screenshots, StaffLogin
 from solidarity.testing.builders import GPS_CANARY, MAKE_CANARY, MODEL_CANARY
 from solidarity.testing.fixtures import LiveServer
@@ -261,6 +262,7 @@ def volunteer_verifies(
     case_link = page.locator(f"table.queue a[href='/staff/cases/{receipt.case_code}/']")
     expect(case_link).to_be_visible()
     shots.take(page, "volunteer-my-cases")
+    assert not staff_english_on(page), staff_english_on(page)
     case_link.click()
     expect(page.locator("main .answers")).to_contain_text(marker)
 
@@ -283,6 +285,8 @@ def volunteer_verifies(
 
     pages.send_staff_message(page, VOLUNTEER_MESSAGE)
     shots.take(page, "volunteer-message-sent")
+    # Every word of the console is in Russian for them
+    assert not staff_english_on(page), staff_english_on(page)
 
 
 def coordinator_verifies(

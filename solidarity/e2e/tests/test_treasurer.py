@@ -21,6 +21,7 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from solidarity.e2e import pages
+from solidarity.e2e.english import staff_english_on
 from solidarity.e2e.support import LAPTOP, Screenshots, StaffLogin
 from solidarity.ledger.models import PayoutBatch
 from solidarity.lib.money import format_money
@@ -117,6 +118,8 @@ def test_a_treasurer_prepares_another_approves_and_the_public_sees_the_money(
     assert BENEFICIARY_IBAN.encode() in sepa
     assert FUND_IBAN.encode() in sepa
     assert f'<InstdAmt Ccy="EUR">{DEBT_CAP}</InstdAmt>'.encode() in sepa
+    # and every page of the books reads in Russian for them
+    the_books_read_in_russian(tom, server.url)
 
     # Then anyone reads the figures in Belarusian, Russian and English, each its own way
     public = new_context(locale="be").new_page()
@@ -201,6 +204,30 @@ def second_treasurer_approves_and_exports(
     page.goto(batch_url)
     shots.take(page, "batch-exported", doc="treasurer-exported", doc_first_screen=True)
     return path.read_bytes()
+
+
+def the_books_read_in_russian(page: Page, base_url: str) -> None:
+    left = {}
+    for ledger_page in LEDGER_PAGES:
+        page.goto(f"{base_url}/staff/ledger/{ledger_page}")
+        english = staff_english_on(page)
+        if english:
+            left[ledger_page or "overview"] = english
+    assert not left, f"English left on the Russian ledger pages: {left}"
+
+
+# The pages of the books, as their menu lists them.
+LEDGER_PAGES = (
+    "",
+    "donations/",
+    "campaigns/",
+    "accounts/",
+    "policies/",
+    "plans/",
+    "commitments/",
+    "batches/",
+    "runway/",
+)
 
 
 # What each language's money looks like on the page, whole units of dollars.
