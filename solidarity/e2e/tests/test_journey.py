@@ -13,6 +13,7 @@ the secrets the pages show, as an authenticator app would.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
@@ -23,6 +24,7 @@ from solidarity.cases.models import Case
 from solidarity.e2e import pages
 from solidarity.e2e.english import staff_english_on
 from solidarity.e2e.support import LAPTOP, RequestLog, Screenshots, StaffLogin
+from solidarity.lib.money import NBSP, format_money
 from solidarity.testing.builders import GPS_CANARY, MAKE_CANARY, MODEL_CANARY
 from solidarity.testing.fixtures import LiveServer
 
@@ -193,6 +195,9 @@ def coordinator_reads_the_case(
     # The story is shown decrypted, and the applicant's message after it
     expect(page.locator("main .answers")).to_contain_text(application.marker)
     expect(page.locator("main .answers")).to_contain_text(application.employer)
+    # The debt reads the English way: "$12,500.00"
+    debt = format_money(Decimal(application.debt_contract).quantize(Decimal("0.01")), "USD", "en")
+    expect(page.locator("main .answers")).to_contain_text(debt)
     expect(page.locator("main article.from-applicant")).to_contain_text(APPLICANT_MESSAGE)
     # The photo is displayed: loaded and decoded by the browser
     photo = page.locator(f"main img.evidence[alt='{application.photo_name}']")
@@ -265,6 +270,8 @@ def volunteer_verifies(
     assert not staff_english_on(page), staff_english_on(page)
     case_link.click()
     expect(page.locator("main .answers")).to_contain_text(marker)
+    # and the debt the Russian way: "12 500,00 $"
+    expect(page.locator("main .answers")).to_contain_text(f"12{NBSP}500,00{NBSP}$")
 
     for item, note in CHECKLIST:
         pages.tick_step(page, item, note, voucher=voucher if item == "vouched" else "")
