@@ -125,25 +125,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _admin_connection(url: str):
+    """A connection for CREATE and DROP DATABASE: to the database in URL, or, when that one
+    does not exist (pytest-django only ever creates test_<name>), to the server's `postgres`
+    database, as Django itself does."""
+    import psycopg
+
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError:
+        maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+        return psycopg.connect(maintenance, autocommit=True)
+
+
 def _create_database(url: str) -> str:
     """Create an empty database next to the one in URL; return the URL of the new one."""
-    import psycopg
     from psycopg import sql
 
     parts = urlsplit(url)
     base = unquote(parts.path.lstrip("/")) or "postgres"
     name = f"{base[:40]}_live_{secrets.token_hex(4)}"  # PostgreSQL names stop at 63 bytes
-    with psycopg.connect(url, autocommit=True) as conn:
+    with _admin_connection(url) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return urlunsplit(parts._replace(path="/" + quote(name)))
 
 
 def _drop_database(admin_url: str, url: str) -> None:
-    import psycopg
     from psycopg import sql
 
     name = unquote(urlsplit(url).path.lstrip("/"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with _admin_connection(admin_url) as conn:
         # FORCE ends connections the server may have left behind (PostgreSQL 13+).
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
