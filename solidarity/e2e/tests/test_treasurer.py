@@ -50,7 +50,6 @@ from decimal import Decimal
 from django.utils import timezone
 from solidarity.accounts import services
 from solidarity.accounts.models import User
-from solidarity.cases.models import Case
 from solidarity.ledger import donations, plans, services as ledger
 
 coordinator = User.objects.get(role="coordinator", username="coord")
@@ -97,8 +96,9 @@ def a_verified_case(server: LiveServer, page: Page) -> str:
 
 
 def test_a_treasurer_prepares_another_approves_and_the_public_sees_the_money(
-    server, coordinator, new_context, screenshots, tmp_path
+    server, coordinator, new_context, screenshots
 ):
+    # Given the fund's books and a case its case workers verified
     server.manage("shell", "-c", FUND)
     code = a_verified_case(server, new_context().new_page())
 
