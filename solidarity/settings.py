@@ -138,6 +138,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "solidarity.lib.context.site",
             ],
+            # solidarity.lib is not an app (no models); its template filters load by name.
+            "libraries": {"money": "solidarity.lib.templatetags.money"},
         },
     },
 ]

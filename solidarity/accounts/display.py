@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.apps import apps
@@ -15,6 +16,7 @@ from solidarity.cases import access
 from solidarity.cases import services as cases
 from solidarity.cases.models import Case, Programme
 from solidarity.intake.forms import ATTACHMENT_KINDS, ApplicationForm
+from solidarity.lib.money import format_money
 
 _CURRENCY_SUFFIX = "_currency"
 _NOT_SHOWN = {"website"}  # the honeypot is never part of an application
@@ -44,6 +46,16 @@ def _show(field: forms.Field | None, value) -> str:
     return str(value)
 
 
+def _amount(value, currency: str) -> str:
+    """An amount the applicant typed, written the reader's way; anything that is not a
+    plain number (an older answer, say) is shown as it was typed."""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return f"{value} {currency}"
+    return format_money(amount, currency)
+
+
 def answer_rows(answers: dict) -> list[tuple[str, str]]:
     """(label, text) pairs in the order of the application form, amounts with their currency.
 
@@ -61,7 +73,7 @@ def answer_rows(answers: dict) -> list[tuple[str, str]]:
         text = _show(field, answers[name])
         currency = answers.get(name + _CURRENCY_SUFFIX)
         if currency and text != "—":
-            text = f"{text} {currency}"
+            text = _amount(answers[name], currency)
         rows.append((str(field.label), text))
         shown.update({name, name + _CURRENCY_SUFFIX})
     for name, value in answers.items():

@@ -159,14 +159,15 @@ def applicant_pages(page: Page, base_url: str) -> Iterator[str]:
 # --- staff --------------------------------------------------------------------------------
 
 
-def staff_login(page: Page, base_url: str, login: StaffLogin) -> None:
-    """Username, passphrase and the code from the authenticator app; ends on the queue."""
+def staff_login(page: Page, base_url: str, login: StaffLogin, lands_on: str = "/staff/") -> None:
+    """Username, passphrase and the code from the authenticator app; ends on the page of
+    their role (``lands_on``: the queue for a coordinator)."""
     page.goto(f"{base_url}/staff/login/")
     page.locator("#id_username").fill(login.username)
     page.locator("#id_passphrase").fill(login.passphrase)
     page.locator("#id_code").fill(login.code())
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(f"{base_url}/staff/")
+    expect(page).to_have_url(f"{base_url}{lands_on}")
 
 
 def open_case_from_queue(page: Page, base_url: str, case_code: str) -> None:
@@ -177,3 +178,97 @@ def open_case_from_queue(page: Page, base_url: str, case_code: str) -> None:
 def staff_logout(page: Page, base_url: str) -> None:
     page.locator("form[action='/staff/logout/'] button[type=submit]").click()
     expect(page).to_have_url(f"{base_url}/staff/login/")
+
+
+def invite_staff(page: Page, base_url: str, username: str, role: str) -> str:
+    """A coordinator adds a staff member; returns the one-time enrolment link."""
+    page.goto(f"{base_url}/staff/people/add/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_role").select_option(role)
+    page.locator("main form button[type=submit]").click()
+    link = page.locator("#enrol-link").inner_text().strip()
+    assert link.startswith(f"{base_url}/staff/enrol/"), link
+    return link
+
+
+def enrol(page: Page, link: str, username: str, passphrase: str) -> tuple[StaffLogin, str]:
+    """The new person opens their link, types the secret into their authenticator app (here:
+    the test), chooses a passphrase and enters the app's code. Returns their login and the
+    key fingerprint they read out to the coordinator."""
+    page.goto(link)
+    secret = page.locator("main code").first.inner_text().strip()
+    login = StaffLogin(username, passphrase, f"otpauth://totp/{username}?secret={secret}")
+    page.locator("#id_passphrase").fill(passphrase)
+    page.locator("#id_passphrase_again").fill(passphrase)
+    page.locator("#id_code").fill(login.code())
+    page.locator("main form button[type=submit]").click()
+    fingerprint = page.locator("#fingerprint").inner_text().strip()
+    assert fingerprint, "the enrolment page shows no key fingerprint"
+    return login, fingerprint
+
+
+def approve_staff(page: Page, base_url: str, username: str, fingerprint: str) -> None:
+    """On the People page: the fingerprint matches what the person read out; approve."""
+    page.goto(f"{base_url}/staff/people/")
+    row = page.locator("table.people tbody tr").filter(
+        has=page.locator(f"td:text-is('{username}')")
+    )
+    expect(row.locator("code")).to_have_text(fingerprint)
+    row.locator("form[action$='/approve/'] button[type=submit]").click()
+    expect(row.locator("form[action$='/approve/']")).to_have_count(0)
+
+
+def lock_vault(page: Page, base_url: str) -> None:
+    page.locator("form[action='/staff/lock/'] button[type=submit]").click()
+    expect(page).to_have_url(f"{base_url}/staff/")
+
+
+def unlock_vault(page: Page, login: StaffLogin) -> None:
+    """On the unlock page a locked vault leads to: the passphrase, and back where they were."""
+    expect(page.locator("main form[action='/staff/unlock/']")).to_be_visible()
+    page.locator("#id_passphrase").fill(login.passphrase)
+    page.locator("main form[action='/staff/unlock/'] button[type=submit]").click()
+
+
+def screen_case(page: Page) -> None:
+    """On a case page: run screening (duplicates, the abuser list) for this case."""
+    page.locator("#screening form[action*='/screening/'] button[type=submit]").click()
+    expect(page.locator("#screening form.inline[action*='/screening/cases/']")).to_have_count(0)
+
+
+def assign_case(page: Page, username: str) -> None:
+    """On a case page: give the case, and a key to it, to a volunteer."""
+    form = page.locator("#access form.assign").first
+    option = form.locator("select option").filter(has_text=username).first
+    form.locator("select").select_option(option.get_attribute("value"))
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#access")).to_contain_text(username)
+
+
+def tick_step(page: Page, item: str, note: str, voucher: str = "") -> None:
+    """On a case page: tick a verification step, saying what was seen."""
+    step = page.locator(f"li#step-{item}")
+    details = step.locator("details")
+    if details.get_attribute("open") is None:
+        step.locator("summary").click()
+    step.locator("textarea[name=note]").fill(note)
+    if voucher:
+        step.locator("input[name=voucher_code]").fill(voucher)
+    step.locator("button[type=submit]").click()
+    expect(page.locator(f"li#step-{item}")).to_have_class("done")
+
+
+def send_staff_message(page: Page, text: str) -> None:
+    """On a case page: a message to the applicant, sealed to the case."""
+    page.locator("form.reply textarea[name=body]").fill(text)
+    page.locator("form.reply button[type=submit]").click()
+    expect(page.locator("article.message.from-fund").last).to_contain_text(text)
+
+
+def record_decision(page: Page, outcome: str, message: str) -> None:
+    """On a case page, as a coordinator: verified, rejected or more information needed."""
+    form = page.locator("section.verification form.decide")
+    form.locator("select[name=outcome]").select_option(outcome)
+    form.locator("textarea[name=message]").fill(message)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("section.verification article.decision")).to_have_count(1)

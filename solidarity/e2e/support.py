@@ -7,33 +7,18 @@ change the environment of the process that imports them.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from django_otp.oath import totp
 
-# The server helpers of the shared fixture: the browser suite starts a server of its own
-# with them (see start_server).
-from solidarity.testing.fixtures import (
-    LiveServer,
-    _create_database,
-    _drop_database,
-    _free_port,
-    _run_command,
-    _stop,
-    _wait_until_serving,
-    is_postgres_url,
-)
+from solidarity.testing.fixtures import LiveServer, _run_command, start_live_server
 
 # Chromium never talks to Google or anyone else on its own: no updates, sync or field trials.
 CHROMIUM_ARGS = [
@@ -60,53 +45,13 @@ DOCS_SCREENSHOT_MAX_BYTES = 200 * 1024
 # --- the server -----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def start_server(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """A migrated `solidarity serve` process with its own data directory (and, under
-    PostgreSQL, its own database), stopped on exit. Built like the shared
-    ``live_server_process`` fixture, but not shared: the browser suite runs `init` on it,
-    which may happen once per data directory, while other tests create an organisation
-    their own way on the shared server."""
-    data_dir = root / "data"
-    data_dir.mkdir(mode=0o700)
-    env = dict(os.environ)
-    env.update(
-        SOLIDARITY_DATA_DIR=str(data_dir),
-        SOLIDARITY_KDF="fast-insecure-for-tests",
-        DJANGO_SETTINGS_MODULE="solidarity.settings",
-        PYTHONUNBUFFERED="1",
-        **(extra_env or {}),
-    )
-    env.pop(INIT_PASSPHRASE_ENV, None)
-    admin_url = os.environ.get("DATABASE_URL")
-    if is_postgres_url(admin_url):
-        env["DATABASE_URL"] = _create_database(admin_url)
-    else:
-        admin_url = None
-        env.pop("DATABASE_URL", None)
-    log_path = root / "server.log"
-    process = None
-    try:
-        _run_command(["migrate", "--noinput"], env, check=True)
-        port = _free_port()
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "solidarity", "serve", "--host", "127.0.0.1"]
-                + ["--port", str(port)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        server = LiveServer(f"http://127.0.0.1:{port}", data_dir, env, process, log_path)
-        _wait_until_serving(server)
-        yield server
-    finally:
-        if process is not None:
-            _stop(process)
-        if admin_url:
-            _drop_database(admin_url, env["DATABASE_URL"])
+def start_server(root: Path, extra_env: dict[str, str] | None = None):
+    """A migrated `solidarity serve` process of the browser suite's own (the shared
+    ``start_live_server``), stopped on exit. Not the session's shared server: the suite runs
+    `init` on it, which may happen once per data directory, while other tests create an
+    organisation their own way on the shared one. An operator's init passphrase in the
+    environment is never passed on: the suite types its own."""
+    return start_live_server(root, extra_env, unset=(INIT_PASSPHRASE_ENV,))
 
 
 def manage(server: LiveServer, *args: str, env: dict[str, str] | None = None):

@@ -16,6 +16,7 @@ Environment:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import shutil
@@ -124,25 +125,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _admin_connection(url: str):
+    """A connection for CREATE and DROP DATABASE: to the database in URL, or, when that one
+    does not exist (pytest-django only ever creates test_<name>), to the server's `postgres`
+    database, as Django itself does."""
+    import psycopg
+
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError:
+        maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+        return psycopg.connect(maintenance, autocommit=True)
+
+
 def _create_database(url: str) -> str:
     """Create an empty database next to the one in URL; return the URL of the new one."""
-    import psycopg
     from psycopg import sql
 
     parts = urlsplit(url)
     base = unquote(parts.path.lstrip("/")) or "postgres"
     name = f"{base[:40]}_live_{secrets.token_hex(4)}"  # PostgreSQL names stop at 63 bytes
-    with psycopg.connect(url, autocommit=True) as conn:
+    with _admin_connection(url) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return urlunsplit(parts._replace(path="/" + quote(name)))
 
 
 def _drop_database(admin_url: str, url: str) -> None:
-    import psycopg
     from psycopg import sql
 
     name = unquote(urlsplit(url).path.lstrip("/"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with _admin_connection(admin_url) as conn:
         # FORCE ends connections the server may have left behind (PostgreSQL 13+).
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -186,14 +198,18 @@ def _wait_until_serving(server: LiveServer) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app as users get it: migrated, then `solidarity serve` on a free loopback port.
+@contextlib.contextmanager
+def start_live_server(
+    root: Path, extra_env: dict[str, str] | None = None, *, unset: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
+    """The app as users get it: migrated, then `solidarity serve` on a free loopback port,
+    stopped on exit.
 
-    It has its own data directory and, under PostgreSQL, its own database (created here and
-    dropped at teardown), so it never shares state with pytest-django's test database.
+    It gets ``root/data`` as its data directory and, under PostgreSQL (DATABASE_URL), a
+    database of its own, created here and dropped on exit, so it never shares state with
+    pytest-django's test database. ``extra_env`` is added to its environment and the
+    variables named in ``unset`` are removed from it.
     """
-    root = tmp_path_factory.mktemp("live-server")
     data_dir = root / "data"
     data_dir.mkdir(mode=0o700)
     env = dict(os.environ)
@@ -202,7 +218,10 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         SOLIDARITY_KDF="fast-insecure-for-tests",
         DJANGO_SETTINGS_MODULE="solidarity.settings",
         PYTHONUNBUFFERED="1",
+        **(extra_env or {}),
     )
+    for name in unset:
+        env.pop(name, None)
     admin_url = os.environ.get("DATABASE_URL")
     if is_postgres_url(admin_url):
         env["DATABASE_URL"] = _create_database(admin_url)
@@ -233,3 +252,11 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
             _stop(process)
         if admin_url:
             _drop_database(admin_url, env["DATABASE_URL"])
+
+
+@pytest.fixture(scope="session")
+def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The shared live server of the session (see start_live_server). Tests that need a
+    server of their own, or one set up another way, call start_live_server themselves."""
+    with start_live_server(tmp_path_factory.mktemp("live-server")) as server:
+        yield server

@@ -9,11 +9,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from solidarity.ledger import charts
+from solidarity.lib.money import format_money
 from solidarity.transparency import services
 
 
 def _display(value) -> str:
-    return value if isinstance(value, str) else f"{value:,}"
+    """A count in the reader's language ("1 234" in be/ru), or a suppressed "< 5" as it is."""
+    return value if isinstance(value, str) else format_money(value)
+
+
+# The figures that are amounts of money (whole units of data["currency"]).
+MONEY_FIGURES = frozenset({"raised", "committed", "paid"})
+MONEY_WEEK = MONEY_FIGURES | {"week"}
 
 
 @require_GET
@@ -54,11 +61,14 @@ def page(request: HttpRequest) -> HttpResponse:
         "transparency/page.html",
         {
             "data": data,
-            "totals": {k: (None if v is None else _display(v)) for k, v in totals.items()},
+            # Money is formatted by the template (|money), counts here.
+            "totals": {
+                k: v if v is None or k in MONEY_FIGURES else _display(v) for k, v in totals.items()
+            },
             "money_chart": money_chart,
             "people_chart": people_chart,
             "weekly": [
-                {**row, **{k: _display(v) for k, v in row.items() if k != "week"}}
+                {**row, **{k: _display(v) for k, v in row.items() if k not in MONEY_WEEK}}
                 for row in reversed(data["weekly"])
             ],
             "min_group": services.MIN_GROUP,

@@ -55,7 +55,7 @@ def test_coordinator_sees_the_decrypted_application(signed_in, receipt):
     # Labels come from the application form, choices are shown by their labels
     assert "Your story in your own words" in page
     assert "Money to live on and pay debts, Retraining" in page
-    assert "12500.00 USD" in page
+    assert "$12,500.00" in page  # the amount, written the English way
 
 
 def test_viewing_a_case_is_audited(signed_in, receipt, coordinator):

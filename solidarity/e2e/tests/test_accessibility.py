@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from solidarity.e2e import pages
-from solidarity.e2e.support import write_json
+from solidarity.e2e.support import LAPTOP, write_json
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +130,55 @@ def test_the_form_works_with_the_keyboard_alone(server, coordinator, new_context
     assert reached[:2] == ["skip", "quick-exit"], reached[:5]
     assert not expected - set(reached), f"never reached with Tab: {expected - set(reached)}"
     assert "id_website" not in reached
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_transparency_page_has_no_serious_accessibility_violations(
+    server, coordinator, new_context, axe_source, request, language
+):
+    # Donors and journalists read it on phones too, charts and table included
+    page = new_context(locale=language, bypass_csp=True).new_page()
+    page.goto(f"{server.url}/transparency/")
+    assert page.locator("html").get_attribute("lang") == language
+    page.locator("details").evaluate_all("all => all.forEach(d => d.open = true)")
+    violations = run_axe(page, axe_source)
+    write_json(
+        request.config.rootpath / "artifacts" / "axe" / f"transparency-{language}.json",
+        [{"id": v["id"], "impact": v["impact"], "help": v["help"]} for v in violations],
+    )
+    blocking = [describe("transparency", v) for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core in {language}:\n" + "\n".join(blocking)
+
+
+# The console's pages a coordinator opens in a day's work, with a case to open.
+STAFF_PAGES = (
+    "/staff/",
+    "/staff/people/",
+    "/staff/people/add/",
+    "/staff/screening/",
+    "/staff/audit/",
+    "/staff/ledger/",
+    "/staff/ledger/donations/",
+    "/staff/ledger/accounts/",
+    "/staff/ledger/policies/",
+    "/staff/ledger/plans/",
+    "/staff/ledger/batches/",
+    "/staff/ledger/runway/",
+)
+
+
+def test_the_staff_console_has_no_serious_accessibility_violations(
+    server, coordinator, new_context, axe_source, request
+):
+    # Given a case in the queue and a coordinator signed in (volunteers use the same pages)
+    receipt = pages.apply(new_context().new_page(), server.url, pages.new_application())
+    page = new_context(locale="en", viewport=LAPTOP, bypass_csp=True).new_page()
+    pages.staff_login(page, server.url, coordinator)
+    report, blocking = {}, []
+    for path in (*STAFF_PAGES, f"/staff/cases/{receipt.case_code}/"):
+        page.goto(server.url + path)
+        violations = run_axe(page, axe_source)
+        report[path] = [{"id": v["id"], "impact": v["impact"]} for v in violations]
+        blocking += [describe(path, v) for v in violations if v["impact"] in BLOCKING]
+    write_json(request.config.rootpath / "artifacts" / "axe" / "staff-en.json", report)
+    assert not blocking, "axe-core on the staff console:\n" + "\n".join(blocking)

@@ -236,3 +236,13 @@ def test_courses_are_recorded_with_start_dates_and_offered(browser, coach):
     assert Enrolment.objects.get().start == start
     page = browser.get(reverse("jobs:candidate", args=[profile.pseudonym])).content.decode()
     assert "Java basics" in page
+
+
+def test_the_salary_reads_the_way_the_reader_writes_money(browser, coach):
+    opening = make_opening(
+        coach.user, salary_min="1200.00", salary_max="2500.00", salary_currency="EUR"
+    )
+
+    page = browser.get(reverse("jobs:opening", args=[opening.pk])).content.decode()
+
+    assert "€1,200.00–€2,500.00" in page

@@ -185,3 +185,25 @@ def test_an_empty_fund_shows_an_empty_page(client, org):
     response = client.get(reverse("transparency:page"))
     assert response.status_code == 200
     assert client.get(reverse("transparency:json")).json()["totals"]["raised"] == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "paid"),
+    [("en", "$12,100"), ("be", "12\xa0100\xa0$"), ("ru", "12\xa0100\xa0$")],
+)
+def test_money_is_written_the_way_the_reader_writes_it(
+    client, coordinator, treasurer, second_treasurer, bank, language, paid
+):
+    _support(
+        coordinator,
+        treasurer,
+        second_treasurer,
+        bank,
+        [week_start(timezone.localdate()) - datetime.timedelta(weeks=2)] * 11,
+    )
+    client.cookies["lang"] = language
+
+    html = client.get(reverse("transparency:page")).content.decode()
+
+    assert f'<span class="value">{paid}</span>' in html
+    assert f"<td>{paid}</td>" in html  # the weekly table too
