@@ -83,7 +83,7 @@ def treasurer_login(username: str) -> StaffLogin:
     return StaffLogin(username, TREASURER_PASSPHRASE, f"otpauth://totp/{username}?secret={secret}")
 
 
-def a_verified_case(server: LiveServer, page: Page) -> str:
+def a_verified_case(server: LiveServer, page: Page) -> pages.Receipt:
     """An officer applies on the public form; the case workers verify the case."""
     receipt = pages.apply(page, server.url, pages.new_application(photo=False))
     server.manage(
@@ -92,7 +92,7 @@ def a_verified_case(server: LiveServer, page: Page) -> str:
         "from solidarity.cases.models import Case\n"
         f"Case.objects.filter(code={receipt.case_code!r}).update(status=Case.Status.VERIFIED)",
     )
-    return receipt.case_code
+    return receipt
 
 
 def test_a_treasurer_prepares_another_approves_and_the_public_sees_the_money(
@@ -100,11 +100,16 @@ def test_a_treasurer_prepares_another_approves_and_the_public_sees_the_money(
 ):
     # Given the fund's books and a case its case workers verified
     server.manage("shell", "-c", FUND)
-    code = a_verified_case(server, new_context().new_page())
+    applicant = new_context(locale="be").new_page()
+    receipt = a_verified_case(server, applicant)
+    code = receipt.case_code
 
     # When the coordinator proposes the plan, activates it and says where to pay
     staff = new_context(viewport=LAPTOP, locale="en").new_page()
     coordinator_plans_the_support(staff, server.url, coordinator, code, screenshots)
+    # And the applicant reads, in Belarusian, what paying to that bank risks, before the
+    # first payment can leave
+    the_applicant_reads_the_rail_guidance(applicant, server.url, receipt, screenshots)
 
     # Then treasurer A prepares the batch, but may not approve it
     tina = new_context(viewport=LAPTOP, locale="en").new_page()
@@ -147,6 +152,21 @@ def coordinator_plans_the_support(
     expect(page.locator("main")).to_contain_text(format_money(DEBT_CAP, "EUR", "en"))
     shots.take(page, "plan", doc="staff-plan", doc_first_screen=True)
     pages.staff_logout(page, base_url)
+
+
+def the_applicant_reads_the_rail_guidance(
+    page: Page, base_url: str, receipt: pages.Receipt, shots: Screenshots
+) -> None:
+    pages.open_status(page, base_url, receipt)
+    guidance = page.locator("section.guidance")
+    expect(guidance).to_have_count(1)
+    with translation.override("be"):
+        heading = translation.gettext("Before your first payment: read this")
+    expect(guidance.locator("h2")).to_have_text(heading)
+    shots.take(page, "guidance")
+    guidance.locator("button[type=submit]").click()
+    expect(page.locator("p.notice[role=status]")).to_be_visible()
+    expect(page.locator("section.guidance")).to_have_count(0)
 
 
 def treasurer_prepares_a_batch(page: Page, base_url: str, code: str, shots: Screenshots) -> str:
