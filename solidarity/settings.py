@@ -314,3 +314,7 @@ TELEGRAM_BOT_API_URL = os.environ.get("TELEGRAM_BOT_API_URL", "https://api.teleg
 # it signs each call with. Unset, /hooks/card/ answers 503.
 CARD_WEBHOOK_SECRET = envsecret("SOLIDARITY_CARD_WEBHOOK_SECRET")
 TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory
+
+# Insider limits (issue 8; docs/volunteer-vetting.md). A volunteer's access grant to a case
+# lasts this many days unless a coordinator renews it: an informer keeps nothing for long.
+SOLIDARITY_GRANT_DAYS = envint("SOLIDARITY_GRANT_DAYS", 30)

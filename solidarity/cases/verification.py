@@ -90,6 +90,8 @@ def _case_key(case: Case, user: User, staff_key: bytes) -> bytes:
         raise VerificationDeniedError(_("Only coordinators and volunteers work on cases."))
     try:
         return cases.case_private_key_for_staff(case, user, staff_key)
+    except cases.CaseAccessExpiredError as exc:
+        raise VerificationDeniedError(cases.access_ended_message(exc.ended_on)) from None
     except (cases.CaseAccessDeniedError, VaultError):
         # A key that does not open the wrap is a refusal too, never a crash or a fallback.
         raise VerificationDeniedError(_("You hold no key that opens this case.")) from None
