@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,8 +32,10 @@ MAX_EXPORT_CASES = 50
 # The answers that say who and where someone is, in the order of the CSV's columns.
 IDENTITY_FIELDS = ("employer", "role", "service_number", "contact_kind", "contact_handle")
 # A spreadsheet runs a cell starting with one of these as a formula; an applicant could
-# have typed one into a contact field.
+# have typed one into a contact field. A plain Telegram handle or phone number is left as
+# it is (a lawyer must be able to use it); anything else starting so gets a leading quote.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_CONTACT = re.compile(r"@[A-Za-z0-9_]{3,64}|\+[0-9 ]{6,20}")
 
 
 class ExportError(Exception):
@@ -163,7 +166,7 @@ def _cell(value) -> str:
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_CONTACT.fullmatch(text):
         return "'" + text
     return text
 

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django_tasks_db.models import DBTaskResult
 
 from solidarity.audit.models import AuditEvent
 from solidarity.cases import access
@@ -25,6 +26,7 @@ from solidarity.cases.services import (
     open_case_for_staff,
 )
 from solidarity.cases.tests.conftest import make_case
+from solidarity.oversight import tasks
 from solidarity.testing.builders import valid_application
 from solidarity.testing.factories import log_in
 from solidarity.vault import core, keyring
@@ -211,3 +213,15 @@ def test_coordinators_see_the_grants_ending_within_a_week(assigned, volunteer, c
     assert response.status_code == 200
     assert assigned.code in page
     assert later.code not in page  # ends in 30 days
+
+
+def test_the_worker_shreds_expired_grants_every_hour(assigned, volunteer):
+    _end_grant(assigned, volunteer)
+
+    # One run of the periodic task shreds, and queues the next run an hour later.
+    assert tasks.expire_grants.call() == 1
+
+    assert not AccessGrant.objects.filter(case=assigned).exists()
+    (next_run,) = DBTaskResult.objects.filter(task_path=tasks.expire_grants.module_path)
+    assert next_run.status == "READY"
+    assert (next_run.run_after - next_run.enqueued_at).total_seconds() >= 3599
