@@ -12,6 +12,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -225,3 +227,48 @@ def test_the_worker_shreds_expired_grants_every_hour(assigned, volunteer):
     (next_run,) = DBTaskResult.objects.filter(task_path=tasks.expire_grants.module_path)
     assert next_run.status == "READY"
     assert (next_run.run_after - next_run.enqueued_at).total_seconds() >= 3599
+
+
+# The worker closes its database connection between tasks, as in production; only a test
+# outside a wrapping transaction survives that on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_worker_runs_the_hourly_checks(assigned, volunteer):
+    _end_grant(assigned, volunteer)
+
+    call_command("worker", batch=True, verbosity=0)
+
+    # The worker queued the periodic tasks, ran them, and each queued its next run.
+    assert not AccessGrant.objects.filter(case=assigned).exists()
+    assert AuditEvent.objects.filter(action="grant.expired", subject=assigned.code).exists()
+    waiting = DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True)
+    assert sorted(waiting) == sorted(t.module_path for t in tasks.PERIODIC_TASKS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_grants_the_full_period_from_upgrade_day(settings):
+    """Grants made before expiry existed are not cut off on upgrade, and do expire."""
+    settings.SOLIDARITY_GRANT_DAYS = 30
+    executor = MigrationExecutor(connection)
+    before = [("vault", "0004_recovery")]
+    after = [("vault", "0005_grant_expiry")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    case = old.get_model("cases", "Case").objects.create(
+        code="TEST-MIGR-0001", programme="security_forces", received_on=TODAY(), language="en"
+    )
+    user = old.get_model("accounts", "User").objects.create(username="old-volunteer")
+    old.get_model("vault", "AccessGrant").objects.create(
+        case_id=case.pk,
+        user_id=user.pk,
+        case_key_for_grantee_sealed=b"sealed",
+        granted_on=TODAY() - datetime.timedelta(days=200),
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    grant = AccessGrant.objects.get(user_id=user.pk)
+    assert grant.expires_on == TODAY() + datetime.timedelta(days=30)
