@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 from solidarity.audit.models import AuditEvent
-from solidarity.cases import access
+from solidarity.cases import access, verification
 from solidarity.cases.services import (
     CaseAccessExpiredError,
     case_private_key_for_staff,
@@ -272,3 +272,16 @@ def test_the_migration_gives_existing_grants_the_full_period_from_upgrade_day(se
 
     grant = AccessGrant.objects.get(user_id=user.pk)
     assert grant.expires_on == TODAY() + datetime.timedelta(days=30)
+
+
+def test_checklist_work_on_an_expired_grant_is_refused_with_the_day_it_ended(assigned, volunteer):
+    ended = _end_grant(assigned, volunteer)
+
+    with pytest.raises(verification.VerificationDeniedError) as refusal:
+        verification.set_checklist_item(
+            assigned, "service_id", by=volunteer.user, staff_key=volunteer.key, done=True, note="x"
+        )
+
+    assert date_format(ended, "DATE_FORMAT") in str(refusal.value)
+    denied = AuditEvent.objects.get(action="case.access_denied", actor=volunteer.user)
+    assert denied.details["reason"] == "grant_expired"
