@@ -152,6 +152,9 @@ def test_a_coordinator_renews_a_grant_from_the_case_page(assigned, volunteer, co
     _end_grant(assigned, volunteer)
     client = Client()
     log_in(client, coordinator.staff)
+    page = client.get(reverse("staff:case", args=[assigned.code])).content.decode()
+    assert "Renew access for victor" in page
+    assert reverse("oversight:grant_renew", args=[assigned.code, volunteer.user.pk]) in page
 
     response = client.post(
         reverse("oversight:grant_renew", args=[assigned.code, volunteer.user.pk])
