@@ -156,11 +156,38 @@ def _failed_unlocks(events, day: datetime.date) -> list[Alert]:
     return raised
 
 
+def _first_id_after(since: datetime.datetime) -> int | None:
+    """The id of the first audit entry later than ``since``, or None if there is none.
+
+    The log has no index on its time column, but it is append-only and each entry takes its
+    time while holding the head lock, so times grow with ids: a binary search over the
+    primary key finds the window in ~20 indexed lookups instead of reading the whole history
+    (bench/alert_scan.py: 1 s for 320,000 rows on SQLite without it).
+    """
+    newest = AuditEvent.objects.order_by("-id").values_list("id", "at").first()
+    if newest is None or newest[1] <= since:
+        return None
+    low, high = 0, newest[0]  # every entry up to `low` is old enough; `high` is in the window
+    while low + 1 < high:
+        middle = (low + high) // 2
+        entry_id, at = (
+            AuditEvent.objects.filter(id__gte=middle).order_by("id").values_list("id", "at")[0]
+        )
+        if at > since:
+            high = entry_id
+        else:
+            low = entry_id
+    return high
+
+
 def scan_alerts(now: datetime.datetime | None = None) -> list[Alert]:
     """Read the last SCAN_WINDOW of the audit log and store the alerts it calls for; returns
     the new ones. Safe to run as often as wanted."""
     now = now or timezone.now()
-    events = AuditEvent.objects.filter(at__gt=now - SCAN_WINDOW, at__lte=now)
+    first_id = _first_id_after(now - SCAN_WINDOW)
+    if first_id is None:
+        return []
+    events = AuditEvent.objects.filter(id__gte=first_id, at__gt=now - SCAN_WINDOW, at__lte=now)
     day = timezone.localdate(now)
     return [
         *_many_cases(events, day),

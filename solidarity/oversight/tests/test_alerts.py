@@ -7,13 +7,14 @@ Cast: `coordinator` alice and bob; volunteers victor and wendy (ordinary peers) 
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from solidarity.accounts import services as console
@@ -242,3 +243,13 @@ def test_the_worker_scans_every_hour(alice, volunteers):
     (next_run,) = DBTaskResult.objects.filter(task_path=tasks.scan_alerts.module_path)
     assert next_run.status == "READY"
     assert (next_run.run_after - next_run.enqueued_at).total_seconds() >= 3599
+
+
+def test_only_the_last_24_hours_count(alice, volunteers):
+    _open_cases(volunteers["victor"], 1, alice)
+    _open_cases(volunteers["mallory"], 21, alice)
+    now = timezone.now()
+
+    # Seen from a day and an hour later, the burst is history; from 23 hours later it counts.
+    assert alerts.scan_alerts(now + datetime.timedelta(hours=25)) == []
+    assert len(alerts.scan_alerts(now + datetime.timedelta(hours=23))) == 1
