@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from solidarity.accounts import services as console
+from solidarity.audit import services as audit
 from solidarity.audit.models import AuditEvent
 from solidarity.cases import access
 from solidarity.cases.models import Case
@@ -253,3 +254,22 @@ def test_only_the_last_24_hours_count(alice, volunteers):
     # Seen from a day and an hour later, the burst is history; from 23 hours later it counts.
     assert alerts.scan_alerts(now + datetime.timedelta(hours=25)) == []
     assert len(alerts.scan_alerts(now + datetime.timedelta(hours=23))) == 1
+
+
+def test_the_window_is_found_whatever_gaps_the_ids_have(db):
+    """Ids have gaps (a rolled-back transaction uses one up on PostgreSQL); the search for
+    the first entry of the window must still find it, and must end."""
+    start = timezone.now() - datetime.timedelta(hours=40)
+    events = [audit.record("test.event", subject=str(i)) for i in range(40)]
+    for hour, event in enumerate(events):
+        AuditEvent.objects.filter(pk=event.pk).update(at=start + datetime.timedelta(hours=hour))
+    # Gaps of every size, at the start, in the middle and just before the newest entry.
+    AuditEvent.objects.filter(
+        pk__in=[events[i].pk for i in (0, 1, 5, 6, 7, 8, 20, 37, 38)]
+    ).delete()
+    remaining = list(AuditEvent.objects.order_by("id").values_list("id", "at"))
+
+    for hour in range(-2, 42):
+        since = start + datetime.timedelta(hours=hour, minutes=30)
+        expected = next((entry_id for entry_id, at in remaining if at > since), None)
+        assert alerts._first_id_after(since) == expected, hour
