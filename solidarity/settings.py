@@ -349,3 +349,7 @@ TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per
 # the statutory period for accounting records (7 years is a common minimum; check your
 # country's law, and set it higher rather than lower).
 KEEP_BOOKS_YEARS = envint("SOLIDARITY_KEEP_BOOKS_YEARS", 7)
+
+# Insider limits (issue 8; docs/volunteer-vetting.md). A volunteer's access grant to a case
+# lasts this many days unless a coordinator renews it: an informer keeps nothing for long.
+SOLIDARITY_GRANT_DAYS = envint("SOLIDARITY_GRANT_DAYS", 30)

@@ -160,10 +160,12 @@ def access_panel(case: Case, user: User) -> dict:
     """Who holds a key to this case beyond the coordinators, for the case page."""
     grants = access.grants_of(case)
     can_manage = user.is_coordinator
+    yours = next((grant for grant in grants if grant.user_id == user.pk), None)
     return {
         "assignee": case.assignee,
         "grants": grants,
-        "you_hold_a_grant": any(grant.user_id == user.pk for grant in grants),
+        "you_hold_a_grant": yours is not None,
+        "your_grant": yours,
         "can_manage": can_manage,
         "form": AssignForm(assignees=assignable_staff(), initial={"assignee": case.assignee_id})
         if can_manage

@@ -242,11 +242,20 @@ def log_out(request: HttpRequest, response: HttpResponse | None, *, reason: str)
 # --- case work from the console -----------------------------------------------------------
 
 
+def _record_refusal(user: User, case: Case, exc: cases.CaseAccessDeniedError) -> None:
+    # The oversight alerts read these: an expired grant is told apart from a case that was
+    # never assigned, which is what an informer fishing for names looks like.
+    if isinstance(exc, cases.CaseAccessExpiredError):
+        audit.record("case.access_denied", actor=user, subject=case.code, reason="grant_expired")
+    else:
+        audit.record("case.access_denied", actor=user, subject=case.code)
+
+
 def _case_key(user: User, case: Case, staff_private_key: bytes) -> bytes:
     try:
         return cases.case_private_key_for_staff(case, user, staff_private_key)
-    except cases.CaseAccessDeniedError:
-        audit.record("case.access_denied", actor=user, subject=case.code)
+    except cases.CaseAccessDeniedError as exc:
+        _record_refusal(user, case, exc)
         raise
 
 
@@ -254,8 +263,8 @@ def view_case(user: User, case: Case, staff_private_key: bytes) -> cases.OpenedC
     """Decrypt a case for this staff member (audited). Raises CaseAccessDeniedError."""
     try:
         return cases.open_case_for_staff(case, user, staff_private_key)
-    except cases.CaseAccessDeniedError:
-        audit.record("case.access_denied", actor=user, subject=case.code)
+    except cases.CaseAccessDeniedError as exc:
+        _record_refusal(user, case, exc)
         raise
 
 

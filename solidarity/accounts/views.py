@@ -287,6 +287,13 @@ def case_unassign(request: HttpRequest, code: str) -> HttpResponse:
 # --- one case -----------------------------------------------------------------------------
 
 
+def _refused(request: HttpRequest, exc: cases.CaseAccessDeniedError) -> HttpResponse:
+    """403 for a case this person holds no key to, saying when an expired grant ended."""
+    if isinstance(exc, cases.CaseAccessExpiredError):
+        return forbidden(request, cases.access_ended_message(exc.ended_on))
+    return forbidden(request, _("You hold no key that opens this case."))
+
+
 @require_http_methods(["GET", "POST"])
 @vault_required
 def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpResponse:
@@ -306,8 +313,8 @@ def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpRes
                     template_id=form.cleaned_data.get("template"),
                     override_reason=form.cleaned_data.get("override_reason", ""),
                 )
-            except cases.CaseAccessDeniedError:
-                return forbidden(request, _("You hold no key that opens this case."))
+            except cases.CaseAccessDeniedError as exc:
+                return _refused(request, exc)
             except disclosure.DisclosureError as exc:
                 # The form comes back with the text, so the writer can rephrase it.
                 form.add_error(None, str(exc))
@@ -324,8 +331,8 @@ def case_detail(request: HttpRequest, code: str, *, staff_key: bytes) -> HttpRes
             return redirect("staff:case", code=case.code)
     try:
         opened = services.view_case(request.user, case, staff_key)
-    except cases.CaseAccessDeniedError:
-        return forbidden(request, _("You hold no key that opens this case."))
+    except cases.CaseAccessDeniedError as exc:
+        return _refused(request, exc)
     access_panel = display.access_panel(case, request.user)
     files = [
         {
@@ -360,8 +367,8 @@ def case_file(
     case = get_object_or_404(Case, code=code)
     try:
         meta, data = services.read_case_file(request.user, case, attachment_id, staff_key)
-    except cases.CaseAccessDeniedError:
-        return forbidden(request, _("You hold no key that opens this case."))
+    except cases.CaseAccessDeniedError as exc:
+        return _refused(request, exc)
     except Attachment.DoesNotExist:
         raise Http404() from None
     content_type = meta.get("content_type", "application/octet-stream")

@@ -10,9 +10,11 @@ keys it needs opened from that coordinator's key for each batch and never stored
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +23,7 @@ from solidarity.accounts.models import User
 from solidarity.accounts.services import end_all_sessions
 from solidarity.audit import services as audit
 from solidarity.cases.models import Case
+from solidarity.cases.services import GRANT_EXPIRED_ACTION
 from solidarity.vault import core, escrow, keyring
 from solidarity.vault.models import (
     AccessGrant,
@@ -157,6 +160,74 @@ def unassign_case(case_id: int, *, by: User) -> Case:
     case.save(update_fields=["assignee"])
     audit.record("case.unassigned", actor=by, subject=case.code, previous=previous.username)
     return case
+
+
+# --- grant expiry ----------------------------------------------------------------------------
+
+# Coordinators are shown the grants that end within this many days, to renew those still needed.
+EXPIRING_SOON_DAYS = 7
+
+
+@transaction.atomic
+def renew_grant(case_id: int, grantee: User, *, by: User) -> AccessGrant:
+    """Let a volunteer's grant open the case for another SOLIDARITY_GRANT_DAYS from today
+    (audited). Raises NotAllowedError, or keyring.NoGrantError when the grant was already
+    shredded (assign the case again: that seals a new copy)."""
+    if not by.is_coordinator:
+        raise NotAllowedError("only coordinators renew access grants")
+    case = Case.objects.get(pk=case_id)
+    previous = AccessGrant.objects.filter(case=case, user=grantee).values_list(
+        "expires_on", flat=True
+    )
+    until = timezone.localdate() + datetime.timedelta(days=settings.SOLIDARITY_GRANT_DAYS)
+    grant = keyring.extend_grant(case, grantee, until=until)
+    audit.record(
+        "grant.renewed",
+        actor=by,
+        subject=case.code,
+        user=grantee.username,
+        previous=str(previous.first() or ""),
+        until=until.isoformat(),
+    )
+    return grant
+
+
+@transaction.atomic
+def expire_grants(today: datetime.date | None = None) -> int:
+    """Shred every access grant that has expired (`solidarity grants expire`, also a periodic
+    task): its sealed copy of the case key is deleted, each one audited. Returns how many."""
+    today = today or timezone.localdate()
+    shredded = keyring.shred_expired_grants(today)
+    if not shredded:
+        return 0
+    codes = dict(
+        Case.objects.filter(pk__in={case_id for case_id, _u, _d in shredded}).values_list(
+            "pk", "code"
+        )
+    )
+    names = dict(
+        User.objects.filter(pk__in={user_id for _c, user_id, _d in shredded}).values_list(
+            "pk", "username"
+        )
+    )
+    for case_id, user_id, ended_on in shredded:
+        audit.record(
+            GRANT_EXPIRED_ACTION,
+            subject=codes[case_id],
+            user=names[user_id],
+            ended_on=ended_on.isoformat(),
+        )
+    return len(shredded)
+
+
+def grants_expiring_soon(days: int = EXPIRING_SOON_DAYS) -> list[AccessGrant]:
+    """Grants that end within ``days`` (or have ended and wait to be shredded), soonest first."""
+    horizon = timezone.localdate() + datetime.timedelta(days=days)
+    return list(
+        AccessGrant.objects.filter(expires_on__lte=horizon)
+        .select_related("user", "case")
+        .order_by("expires_on", "id")
+    )
 
 
 # --- revocation ----------------------------------------------------------------------------

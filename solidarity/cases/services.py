@@ -10,9 +10,12 @@ from django.db import connection, models, transaction
 from django.db.models import Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from solidarity.accounts.models import QueueCount
 from solidarity.audit import services as audit
+from solidarity.audit.models import AuditEvent
 from solidarity.cases import sealed
 from solidarity.cases.models import Attachment, Case, Message
 from solidarity.vault import keyring
@@ -20,6 +23,35 @@ from solidarity.vault import keyring
 
 class CaseAccessDeniedError(Exception):
     """This staff member holds no key that opens this case."""
+
+
+class CaseAccessExpiredError(CaseAccessDeniedError):
+    """This staff member's access grant for the case ended on ``ended_on``."""
+
+    def __init__(self, ended_on: datetime.date) -> None:
+        super().__init__("the access grant for this case has expired")
+        self.ended_on = ended_on
+
+
+def access_ended_message(ended_on) -> str:
+    """What a volunteer whose access grant expired is told (a page, not an error trace)."""
+    return _(
+        "Your access to this case ended on %(day)s. If you still work on it, ask a "
+        "coordinator to renew your access."
+    ) % {"day": date_format(ended_on, "DATE_FORMAT")}
+
+
+# The audit action `solidarity grants expire` records for each grant it shreds.
+GRANT_EXPIRED_ACTION = "grant.expired"
+
+
+def _grant_ended_on(case: Case, user) -> datetime.date | None:
+    """The day ``user``'s grant for ``case`` ended, if it expired and was shredded since."""
+    events = AuditEvent.objects.filter(action=GRANT_EXPIRED_ACTION, subject=case.code)
+    for details in events.order_by("-id").values_list("details", flat=True)[:20]:
+        if details.get("user") == user.username and details.get("ended_on"):
+            return datetime.date.fromisoformat(details["ended_on"])
+    return None
 
 
 def file_meta(item: dict) -> dict:
@@ -41,7 +73,8 @@ CASE_ROLES = frozenset({"coordinator", "volunteer"})
 
 def case_private_key_for_staff(case: Case, user, staff_private_key: bytes) -> bytes:
     """Open the case key with what this staff member holds: the intake key (coordinators) or
-    an access grant for this case. Raises CaseAccessDeniedError."""
+    an access grant for this case. Raises CaseAccessDeniedError (CaseAccessExpiredError when
+    the grant has expired)."""
     if user.role not in CASE_ROLES or user.revoked_at is not None:
         raise CaseAccessDeniedError("this role opens no case")
     try:
@@ -49,7 +82,12 @@ def case_private_key_for_staff(case: Case, user, staff_private_key: bytes) -> by
             intake_private = keyring.open_intake_key(user, staff_private_key)
             return keyring.open_case_key_with_intake(case, intake_private)
         return keyring.open_case_key_with_grant(case, user, staff_private_key)
+    except keyring.GrantExpiredError as exc:
+        raise CaseAccessExpiredError(exc.ended_on) from None
     except keyring.NoGrantError:
+        ended_on = _grant_ended_on(case, user)
+        if ended_on is not None:
+            raise CaseAccessExpiredError(ended_on) from None
         raise CaseAccessDeniedError("no key for this case") from None
 
 

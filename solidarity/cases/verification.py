@@ -55,6 +55,10 @@ class VerificationDeniedError(VerificationError):
     """This staff member may not do this on this case (wrong role or no key for it)."""
 
 
+class AccessExpiredError(VerificationDeniedError):
+    """This volunteer's access grant for the case has expired."""
+
+
 class ChecklistItemError(VerificationError):
     """The item is not on this programme's checklist."""
 
@@ -90,6 +94,8 @@ def _case_key(case: Case, user: User, staff_key: bytes) -> bytes:
         raise VerificationDeniedError(_("Only coordinators and volunteers work on cases."))
     try:
         return cases.case_private_key_for_staff(case, user, staff_key)
+    except cases.CaseAccessExpiredError as exc:
+        raise AccessExpiredError(cases.access_ended_message(exc.ended_on)) from None
     except (cases.CaseAccessDeniedError, VaultError):
         # A key that does not open the wrap is a refusal too, never a crash or a fallback.
         raise VerificationDeniedError(_("You hold no key that opens this case.")) from None
@@ -98,6 +104,15 @@ def _case_key(case: Case, user: User, staff_key: bytes) -> bytes:
 def _require_worker(case: Case, user: User, staff_key: bytes, action: str) -> bytes:
     try:
         return _case_key(case, user, staff_key)
+    except AccessExpiredError:
+        audit.record(
+            "case.access_denied",
+            actor=user,
+            subject=case.code,
+            attempted=action,
+            reason="grant_expired",
+        )
+        raise
     except VerificationDeniedError:
         # Outside the action's transaction, so the refusal stays on record.
         audit.record("case.access_denied", actor=user, subject=case.code, attempted=action)

@@ -23,6 +23,7 @@ from solidarity.vault.models import (
     RecoveryEscrow,
     RetiredIntakeKey,
     StaffKey,
+    grant_expiry_from,
 )
 
 
@@ -40,6 +41,14 @@ class OrganisationExistsError(core.VaultError):
 
 class NoGrantError(core.VaultError):
     """This staff member holds no access grant for this case."""
+
+
+class GrantExpiredError(core.VaultError):
+    """This staff member's access grant for this case has expired (``ended_on``)."""
+
+    def __init__(self, ended_on) -> None:
+        super().__init__("the access grant for this case has expired")
+        self.ended_on = ended_on
 
 
 class NotACoordinatorError(core.VaultError):
@@ -251,7 +260,12 @@ def grant_case_key(case, user, case_private_key: bytes, *, by) -> AccessGrant:
     grant, _ = AccessGrant.objects.update_or_create(
         case=case,
         user=user,
-        defaults={"case_key_for_grantee_sealed": sealed, "granted_by": by, "granted_on": today},
+        defaults={
+            "case_key_for_grantee_sealed": sealed,
+            "granted_by": by,
+            "granted_on": today,
+            "expires_on": grant_expiry_from(today),
+        },
     )
     KeyExposure.objects.get_or_create(case=case, user=user, defaults={"since": today})
     return grant
@@ -264,15 +278,43 @@ def remove_grant(case, user) -> bool:
 
 
 def has_grant(case, user) -> bool:
-    return AccessGrant.objects.filter(case=case, user=user).exists()
+    """Whether ``user`` holds a grant for ``case`` that has not expired."""
+    return AccessGrant.objects.filter(
+        case=case, user=user, expires_on__gt=timezone.localdate()
+    ).exists()
+
+
+def extend_grant(case, user, *, until) -> AccessGrant:
+    """Let ``user``'s existing grant open ``case`` until ``until``. Raises NoGrantError (a
+    shredded grant is given again by assigning the case, which needs the case key)."""
+    grant = AccessGrant.objects.select_for_update().filter(case=case, user=user).first()
+    if grant is None:
+        raise NoGrantError("no access grant for this case")
+    grant.expires_on = until
+    grant.save(update_fields=["expires_on"])
+    return grant
+
+
+def shred_expired_grants(today) -> list[tuple[int, int, object]]:
+    """Delete every grant that no longer opens its case (``expires_on`` on or before
+    ``today``): the sealed copy goes with the row, so a key taken from the volunteer later
+    opens nothing stored. Returns (case id, user id, expires_on) of each. Call inside a
+    transaction; the exposure stays, as on unassigning."""
+    expired = AccessGrant.objects.select_for_update().filter(expires_on__lte=today)
+    rows = list(expired.values_list("pk", "case_id", "user_id", "expires_on"))
+    AccessGrant.objects.filter(pk__in=[pk for pk, *_ in rows]).delete()
+    return [(case_id, user_id, ended) for _pk, case_id, user_id, ended in rows]
 
 
 def open_case_key_with_grant(case, user, staff_private_key: bytes) -> bytes:
-    """The case private key through ``user``'s access grant. Raises NoGrantError or
-    TamperedCiphertextError."""
+    """The case private key through ``user``'s access grant. Raises NoGrantError,
+    GrantExpiredError (the copy may still exist until `grants expire` shreds it; it is not
+    opened) or TamperedCiphertextError."""
     grant = AccessGrant.objects.filter(case=case, user=user).first()
     if grant is None:
         raise NoGrantError("no access grant for this case")
+    if grant.is_expired():
+        raise GrantExpiredError(grant.expires_on)
     return core.open_case_key_with_grant(
         bytes(grant.case_key_for_grantee_sealed), staff_private_key
     )
@@ -399,9 +441,11 @@ def rekey_case(case, old_private_key: bytes, intake_public: bytes) -> None:
         )
         applicant.save(update_fields=["case_key_for_applicant_sealed"])
     grantees = []
+    today = timezone.localdate()
     for grant in AccessGrant.objects.filter(case=case).select_related("user__staff_key"):
         staff_key = getattr(grant.user, "staff_key", None)
-        if staff_key is None:
+        if staff_key is None or grant.is_expired(today):
+            # An expired grant is not carried over to the new key: it would only wait to be shredded.
             grant.delete()
             continue
         grant.case_key_for_grantee_sealed = core.grant_case_key(

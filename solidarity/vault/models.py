@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -79,8 +82,22 @@ class ApplicantKey(models.Model):
     case_key_for_applicant_sealed = models.BinaryField()
 
 
+def grant_expiry_from(day: datetime.date) -> datetime.date:
+    """The first day a grant made on ``day`` no longer opens its case."""
+    return day + datetime.timedelta(days=settings.SOLIDARITY_GRANT_DAYS)
+
+
+def default_grant_expiry() -> datetime.date:
+    return grant_expiry_from(timezone.localdate())
+
+
 class AccessGrant(models.Model):
-    """Need-to-know access: a case private key sealed to one staff member's personal key."""
+    """Need-to-know access: a case private key sealed to one staff member's personal key.
+
+    It opens the case until ``expires_on`` (that day and later it opens nothing), and
+    `solidarity grants expire` then deletes the sealed copy: an informer among the
+    volunteers keeps access to a case for weeks, not for the months they stay undetected.
+    """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="access_grants")
     user = models.ForeignKey(
@@ -91,11 +108,15 @@ class AccessGrant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     granted_on = models.DateField()
+    expires_on = models.DateField(default=default_grant_expiry, db_index=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "case"], name="grant_one_per_user_and_case"),
         ]
+
+    def is_expired(self, today: datetime.date | None = None) -> bool:
+        return (today or timezone.localdate()) >= self.expires_on
 
 
 class KeyExposure(models.Model):

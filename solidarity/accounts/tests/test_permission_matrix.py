@@ -11,7 +11,7 @@ The cast, each signed in with both factors and the vault unlocked (except `anony
     admin              manages staff accounts; opens no case
 
 Every URL name in the "staff" namespace (nested ones included, e.g. "staff:screening:…")
-must have a row: `test_every_staff_url_is_in_the_matrix` fails for a new view until someone
+and in "oversight" (insider limits, also under /staff/) must have a row: `test_every_staff_url_is_in_the_matrix` fails for a new view until someone
 decides, here, who may use it. Statuses are written in the order of ROLES.
 """
 
@@ -32,6 +32,7 @@ from solidarity.accounts.models import User
 from solidarity.audit.models import AuditEvent
 from solidarity.cases import access, disclosure
 from solidarity.cases.models import Attachment, Case, MessageTemplate
+from solidarity.oversight import urls as oversight_urls
 from solidarity.testing.builders import jpeg_with_metadata
 from solidarity.testing.factories import (
     DEFAULT_PASSPHRASE,
@@ -233,6 +234,25 @@ MATRIX: dict[str, Row] = {
         "get", "302 200 403 403 403 403 403 200", lambda w: [w.volunteer_granted.user.pk]
     ),
     "staff:rekey_job": Row("get", "302 200 403 403 403 403 403 200", lambda w: [w.rekey_job.pk]),
+    # insider limits (solidarity/oversight/urls.py): coordinators only
+    "oversight:alerts": Row("get", "302 200 403 403 403 403 403 403"),
+    # No such alert: the coordinator is told so; nobody else learns whether it exists.
+    "oversight:alert_acknowledge": Row(
+        "post", "302 404 403 403 403 403 403 403", lambda w: [999_999]
+    ),
+    "oversight:grants": Row("get", "302 200 403 403 403 403 403 403"),
+    # Not even the volunteer holding the grant renews it.
+    "oversight:grant_renew": Row(
+        "post",
+        "302 302 403 403 403 403 403 403",
+        lambda w: [w.case.code, w.volunteer_granted.user.pk],
+    ),
+    "oversight:exports": Row("get", "302 200 403 403 403 403 403 403"),
+    "oversight:export_approve": Row("post", "302 404 403 403 403 403 403 403", lambda w: [999_999]),
+    "oversight:export_cancel": Row("post", "302 404 403 403 403 403 403 403", lambda w: [999_999]),
+    "oversight:export_download": Row(
+        "post", "302 404 403 403 403 403 403 403", lambda w: [999_999]
+    ),
 }
 
 # Money pages outside the "staff" namespace (solidarity/ledger/urls.py), row by row as above.
@@ -285,7 +305,10 @@ def _names(patterns, prefix: str) -> list[str]:
     return names
 
 
-STAFF_URL_NAMES = _names(staff_urls.urlpatterns, "staff")
+# The oversight app's pages are under /staff/ too, in their own namespace.
+STAFF_URL_NAMES = _names(staff_urls.urlpatterns, "staff") + _names(
+    oversight_urls.urlpatterns, "oversight"
+)
 
 
 def test_every_staff_url_is_in_the_matrix():

@@ -1,8 +1,14 @@
-"""Access grants expire unless renewed (issue 8)."""
+"""Access grants expire unless renewed (issue 8).
+
+Grants that exist when this runs get the full period from today, not from the day they were
+made: cutting every volunteer off at once on upgrade would stop the casework.
+"""
 
 from __future__ import annotations
 
-from django.db import migrations
+from django.db import migrations, models
+
+import solidarity.vault.models
 
 
 class Migration(migrations.Migration):
@@ -10,4 +16,12 @@ class Migration(migrations.Migration):
         ("vault", "0004_recovery"),
     ]
 
-    operations: list = []
+    operations: list = [
+        migrations.AddField(
+            model_name="accessgrant",
+            name="expires_on",
+            field=models.DateField(
+                db_index=True, default=solidarity.vault.models.default_grant_expiry
+            ),
+        ),
+    ]

@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = (
         "Run background tasks from the database queue (django-tasks-db's db_worker). "
         "Run several on several machines against one PostgreSQL; each takes tasks with "
-        "SKIP LOCKED."
+        "SKIP LOCKED. Also runs the hourly checks: shredding expired access grants and "
+        "scanning the audit log for unusual access."
     )
 
     def add_arguments(self, parser) -> None:
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--queue-name", default="*", help="Queues to serve ('*' for all).")
 
     def handle(self, *args, batch: bool, queue_name: str, **options) -> None:
+        # django-tasks has no scheduler: periodic tasks queue their own next run, and a
+        # starting worker queues those that are missing (issue 8: grant expiry, alerts).
+        from solidarity.oversight.tasks import schedule_periodic_tasks
+
+        schedule_periodic_tasks()
         call_command(
             "db_worker",
             queue_name=queue_name,
