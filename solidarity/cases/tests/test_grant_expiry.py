@@ -28,6 +28,7 @@ from solidarity.cases.services import (
     open_case_for_staff,
 )
 from solidarity.cases.tests.conftest import make_case
+from solidarity.ledger import tasks as ledger_tasks
 from solidarity.oversight import tasks
 from solidarity.testing.builders import valid_application
 from solidarity.testing.factories import log_in
@@ -240,11 +241,13 @@ def test_a_starting_worker_runs_the_hourly_checks(assigned, volunteer):
 
     call_command("worker", batch=True, verbosity=0)
 
-    # The worker queued the periodic tasks, ran them, and each queued its next run.
+    # The worker queued the periodic tasks (the donor purge too), ran them, and each queued
+    # its next run.
     assert not AccessGrant.objects.filter(case=assigned).exists()
     assert AuditEvent.objects.filter(action="grant.expired", subject=assigned.code).exists()
     waiting = DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True)
-    assert sorted(waiting) == sorted(t.module_path for t in tasks.PERIODIC_TASKS)
+    periodic = [*tasks.PERIODIC_TASKS, *ledger_tasks.PERIODIC_TASKS]
+    assert sorted(waiting) == sorted(t.module_path for t in periodic)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -551,3 +551,37 @@ def test_a_misconfigured_donor_setting_stops_the_server_from_starting(
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_worker_purges_donor_data_every_day(treasurer, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from solidarity.ledger import tasks
+
+    settings.DONOR_RECEIPT_MONTHS = 1
+    bank = make_held_account(currency="EUR")
+    old = donations.record_donation(
+        amount=Decimal("20.00"),
+        currency="EUR",
+        held_account=bank,
+        receipt_to=f"canary-daily-{secrets.token_hex(3)}@example.org",
+        by=treasurer.user,
+        received_on=timezone.localdate() - datetime.timedelta(days=70),
+    )
+    # Given a receipt address past its retention (made long ago)
+    Donation.objects.filter(pk=old.pk).update(
+        receipt_kept_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+
+    # When a worker starts, the purge is queued once however often it starts
+    assert tasks.schedule_periodic_tasks() == 1
+    assert tasks.schedule_periodic_tasks() == 0
+    DBTaskResult.objects.filter(task_path=tasks.purge_donor_data.module_path).delete()
+
+    # Then a run deletes the address and queues the next run a day later
+    assert tasks.purge_donor_data.call() >= 1
+    old.refresh_from_db()
+    assert old.donor_contact_sealed is None
+    (next_run,) = DBTaskResult.objects.filter(task_path=tasks.purge_donor_data.module_path)
+    assert next_run.status == "READY"
+    assert (next_run.run_after - next_run.enqueued_at).total_seconds() >= 86_399

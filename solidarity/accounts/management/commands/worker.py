@@ -20,10 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch: bool, queue_name: str, **options) -> None:
         # django-tasks has no scheduler: periodic tasks queue their own next run, and a
-        # starting worker queues those that are missing (issue 8: grant expiry, alerts).
-        from solidarity.oversight.tasks import schedule_periodic_tasks
+        # starting worker queues those that are missing (issue 8: grant expiry, alerts, and
+        # the daily donor purge).
+        from solidarity.ledger import tasks as ledger_tasks
+        from solidarity.oversight import tasks as oversight_tasks
 
-        schedule_periodic_tasks()
+        oversight_tasks.schedule_periodic_tasks()
+        ledger_tasks.schedule_periodic_tasks()
         call_command(
             "db_worker",
             queue_name=queue_name,
