@@ -315,6 +315,7 @@ TELEGRAM_BOT_API_URL = os.environ.get("TELEGRAM_BOT_API_URL", "https://api.teleg
 # The card processor's webhook (solidarity.ledger, docs/treasurer-guide.md): the HMAC key
 # it signs each call with. Unset, /hooks/card/ answers 503.
 CARD_WEBHOOK_SECRET = envsecret("SOLIDARITY_CARD_WEBHOOK_SECRET")
+TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory
 
 # Donors (solidarity.ledger.donor_protection, docs/treasurer-guide.md "Protecting donors").
 # The secret that keys the digests of bank references, charge ids and event ids; unset, one is
@@ -343,7 +344,6 @@ if DONOR_RECEIPT_MONTHS < 1 or DONOR_REFERENCE_MONTHS < 1:
     raise ImproperlyConfigured(
         "SOLIDARITY_DONOR_RECEIPT_MONTHS and SOLIDARITY_DONOR_REFERENCE_MONTHS must be at least 1"
     )
-TELEGRAM_MESSAGES_PER_MINUTE = envint("TELEGRAM_MESSAGES_PER_MINUTE", 60)  # per chat, in memory
 
 # Wind-down (`solidarity wind-down`) keeps the books this many years from the day it runs:
 # the statutory period for accounting records (7 years is a common minimum; check your
