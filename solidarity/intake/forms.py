@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from solidarity.cases.models import Programme
 from solidarity.intake.sanitize import RejectedFileError, clean_file, is_video
+from solidarity.lib.forms import AmountField
 
 CURRENCIES = [("BYN", "BYN"), ("USD", "USD"), ("EUR", "EUR")]
 # Larger than any contract-break debt we have seen (up to $25,000) by a wide margin, small
@@ -70,7 +71,7 @@ class MultipleFileField(forms.FileField):
 
 
 def _amount_field(label):
-    return forms.DecimalField(
+    return AmountField(
         label=label,
         required=False,
         min_value=Decimal("0"),

@@ -23,6 +23,7 @@ from solidarity.jobs.models import (
     Seniority,
     Stage,
 )
+from solidarity.lib.forms import AmountField
 
 # Skill tags, not a CV: short, few, and plain characters, so nobody is tempted (or able) to
 # write a story that identifies them into a field job coaches read in clear.
@@ -173,14 +174,14 @@ class OpeningForm(forms.Form):
     nice_skills = SkillsField(required=False, label=_("Nice-to-have skills"))
     languages = _languages_field(required=False, label=_("Required languages"))
     seniority = _seniority_field(_("Seniority asked"))
-    salary_min = forms.DecimalField(
+    salary_min = AmountField(
         required=False,
         min_value=0,
         max_value=MAX_SALARY,
         decimal_places=2,
         label=_("Monthly salary from"),
     )
-    salary_max = forms.DecimalField(
+    salary_max = AmountField(
         required=False,
         min_value=0,
         max_value=MAX_SALARY,
@@ -215,7 +216,7 @@ class CourseForm(forms.Form):
     title = forms.CharField(max_length=120, label=_("Course"))
     field = forms.ChoiceField(choices=Field.choices, label=_("Field"))
     length_weeks = forms.IntegerField(min_value=1, max_value=156, label=_("Length in weeks"))
-    fee = forms.DecimalField(min_value=0, max_value=MAX_FEE, decimal_places=2, label=_("Fee"))
+    fee = AmountField(min_value=0, max_value=MAX_FEE, decimal_places=2, label=_("Fee"))
     currency = forms.ChoiceField(choices=Currency.choices, label=_("Currency"))
     starts = forms.CharField(
         required=False,

@@ -13,13 +13,14 @@ from solidarity.ledger import forecast
 from solidarity.ledger.models import Account, Campaign, PayoutRail, Rail, SupportKind
 from solidarity.ledger.money import MAX_AMOUNT, Currency
 from solidarity.ledger.plans import MAX_INCOME_MONTHS
+from solidarity.lib.forms import AmountField
 
 # Largest uploaded statement or confirmation file (bytes); the services check again.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def amount_field(label, *, required=True, allow_zero=False):
-    return forms.DecimalField(
+    return AmountField(
         label=label,
         required=required,
         min_value=Decimal("0") if allow_zero else Decimal("0.01"),

@@ -128,3 +128,19 @@ def test_a_flood_from_one_client_is_stopped(client, intake_key, settings):
 
 def test_get_and_post_are_the_only_methods(client, intake_key):
     assert client.put("/apply/").status_code == 405
+
+
+def test_an_applicant_writes_amounts_the_belarusian_way(client, intake_key):
+    # Given an applicant reading the form in Belarusian, who writes "12 500,50" as at home
+    data = valid_application()
+    data["debt_contract"] = "12 500,50"
+
+    # When they apply
+    response = client.post("/apply/", data, HTTP_ACCEPT_LANGUAGE="be")
+
+    # Then the amount is understood, not refused
+    assert response.status_code == 200
+    code, _passphrase = _receipt(response.content.decode())
+    case = Case.objects.get(code=code)
+    case_key = core.open_case_key_with_intake(bytes(case.case_key_for_intake_sealed), intake_key)
+    assert open_case(case, case_key).answers["debt_contract"] == "12500.50"
