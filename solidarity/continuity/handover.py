@@ -7,9 +7,12 @@ seals it to the receiver key; the archive (cases as they are sealed, their files
 books) is sealed to the receiver key too. The receiver opens the receiver key with its
 intake key, reseals each case key to its own intake key and imports.
 
+The jobs work (candidate profiles, employers, openings, courses, the pipeline) travels when
+a job coach of the giver opens the jobs key for the export (``handover_jobs``); without one
+it stays behind, and the export says so.
+
 What does not travel: staff accounts, their keys and passphrase material, access grants,
-sessions, the giver's audit log (the receiver's log records the import), screening data
-and the job-matching records (their keys belong to the giving organisation).
+sessions, the giver's audit log (the receiver's log records the import) and screening data.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from solidarity.cases.models import (
     Message,
     Programme,
 )
-from solidarity.continuity import backup, payload
+from solidarity.continuity import backup, handover_jobs, payload
 from solidarity.continuity.models import ReceiverKey
 from solidarity.ledger import services as ledger
 from solidarity.ledger.models import ACCOUNT_CODE_RE, Account, Entry, Posting
@@ -160,6 +163,10 @@ class HandoverReport:
     accounts: int = 0
     entries: int = 0
     from_org: str = ""
+    jobs_carried: bool = False
+    profiles: int = 0
+    employers: int = 0
+    openings: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -242,12 +249,18 @@ def _jsonl(documents: list[dict]) -> bytes:
 
 
 def export_handover(
-    target: BinaryIO, receiver: ReceiverPublicKey, *, by, staff_private_key: bytes
+    target: BinaryIO,
+    receiver: ReceiverPublicKey,
+    *,
+    by,
+    staff_private_key: bytes,
+    jobs_private_key: bytes | None = None,
 ) -> HandoverReport:
-    """Write every case, its files and the books, sealed to the receiver key.
+    """Write every case, its files and the books, sealed to the receiver key; with the jobs
+    private key (opened by a job coach), the jobs work too.
 
     Raises NoIntakeAccessError (``by`` holds no intake key) or TamperedCiphertextError (a
-    case key did not open: nothing is handed over half).
+    case key or a jobs value did not open: nothing is handed over half).
     """
     intake_private = keyring.open_intake_key(by, staff_private_key)
     org = keyring.organisation()
@@ -263,6 +276,7 @@ def export_handover(
             "format": backup.FORMAT,
             "from_org": org.name,
             "made_at": timezone.now().isoformat(timespec="seconds"),
+            "jobs": jobs_private_key is not None,
         },
     )
     blobs: list[str] = []
@@ -306,6 +320,13 @@ def export_handover(
         ]
         report.entries += len(documents)
         out.add_bytes(f"ledger/entries-{number:06d}.jsonl", _jsonl(documents))
+    if jobs_private_key is not None:
+        jobs = handover_jobs.jobs_document(jobs_private_key, receiver.public_key)
+        out.add_json(handover_jobs.JOBS_MEMBER, jobs)
+        report.jobs_carried = True
+        report.profiles = len(jobs["profiles"])
+        report.employers = len(jobs["employers"])
+        report.openings = len(jobs["openings"])
     for blob in blobs:
         path = Path(settings.UPLOADS_DIR) / blob[:2] / blob
         if path.is_file():
@@ -321,6 +342,9 @@ def export_handover(
         cases=report.cases,
         entries=report.entries,
         files=report.files,
+        jobs=report.jobs_carried,
+        profiles=report.profiles,
+        employers=report.employers,
     )
     return report
 
@@ -484,7 +508,8 @@ def import_handover(path: Path, *, by, staff_private_key: bytes) -> HandoverRepo
     """Take over another organisation's cases and books from a handover archive.
 
     Raises ArchiveError (not an archive, altered, cut, not sealed to our receiver keys),
-    WrongKindError, HandoverConflictError, DamagedBackupError or NoIntakeAccessError; on any
+    WrongKindError, HandoverConflictError, DamagedBackupError, NoIntakeAccessError or (the
+    archive carries jobs work and no job coach here could read it) NoJobCoachError; on any
     of them nothing is imported.
     """
     header = backup.read_header(path)
@@ -521,6 +546,14 @@ def import_handover(path: Path, *, by, staff_private_key: bytes) -> HandoverRepo
                     documents = list(_lines(handle))
                     _import_entries(documents, accounts, refs)
                     report.entries += len(documents)
+                elif name == handover_jobs.JOBS_MEMBER:
+                    counts = handover_jobs.import_jobs(
+                        payload.read_json(handle), receiver_private, by=by
+                    )
+                    report.jobs_carried = True
+                    report.profiles = counts["profiles"]
+                    report.employers = counts["employers"]
+                    report.openings = counts["openings"]
                 elif name.startswith("uploads/"):
                     backup._write_upload(name, handle, written)
                     report.files += 1
@@ -532,6 +565,9 @@ def import_handover(path: Path, *, by, staff_private_key: bytes) -> HandoverRepo
                 cases=report.cases,
                 entries=report.entries,
                 files=report.files,
+                jobs=report.jobs_carried,
+                profiles=report.profiles,
+                employers=report.employers,
             )
     except backup.NotEmptyError:
         _remove(written)

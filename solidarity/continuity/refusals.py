@@ -13,6 +13,7 @@ from solidarity.continuity import backup, payload
 from solidarity.vault import archive, core
 
 PASSPHRASE_ENV = "SOLIDARITY_COORDINATOR_PASSPHRASE"  # noqa: S105 - a variable name
+JOB_COACH_PASSPHRASE_ENV = "SOLIDARITY_JOB_COACH_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 def refusal(exc: Exception) -> CommandError:
@@ -43,9 +44,9 @@ def refusal(exc: Exception) -> CommandError:
     return CommandError(f"{text} {nothing}")
 
 
-def obtain_passphrase(username: str) -> str:
+def obtain_passphrase(username: str, env: str = PASSPHRASE_ENV) -> str:
     """The one place these commands read a passphrase: the environment or the terminal."""
-    return os.environ.get(PASSPHRASE_ENV) or getpass.getpass(
+    return os.environ.get(env) or getpass.getpass(
         _("Passphrase for %(username)s: ") % {"username": username}
     )
 

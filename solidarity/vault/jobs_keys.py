@@ -90,3 +90,21 @@ def seal_for_job_coaches(jobs_public_key: bytes, plaintext: bytes) -> bytes:
 
 def open_for_job_coaches(jobs_private_key: bytes, sealed: bytes) -> bytes:
     return core.open_sealed(jobs_private_key, sealed)
+
+
+def reseal_for_receiver(
+    jobs_private_key: bytes, receiver_public_key: bytes, sealed: bytes
+) -> bytes:
+    """For a handover: a value sealed to our jobs key, sealed to the receiving organisation's
+    receiver key instead. Empty (nothing was written) stays empty."""
+    if not sealed:
+        return b""
+    return core.seal_to(receiver_public_key, open_for_job_coaches(jobs_private_key, sealed))
+
+
+def reseal_from_giver(receiver_private_key: bytes, jobs_public_key: bytes, sealed: bytes) -> bytes:
+    """At the receiving organisation: a value the giver sealed to our receiver key, sealed to
+    our own jobs key so our job coaches read it. Empty stays empty."""
+    if not sealed:
+        return b""
+    return seal_for_job_coaches(jobs_public_key, core.open_sealed(receiver_private_key, sealed))

@@ -62,6 +62,7 @@ def new_installation(tmp_path_factory) -> Iterator:
             DJANGO_SETTINGS_MODULE="solidarity.settings",
             SOLIDARITY_INIT_PASSPHRASE=DEFAULT_PASSPHRASE,
             SOLIDARITY_COORDINATOR_PASSPHRASE=DEFAULT_PASSPHRASE,
+            SOLIDARITY_JOB_COACH_PASSPHRASE=DEFAULT_PASSPHRASE,
         )
         if fixtures.is_postgres_url(admin_url):
             env["DATABASE_URL"] = fixtures._create_database(admin_url)

@@ -97,3 +97,27 @@ def test_resealing_after_a_re_key_keeps_the_same_profile_key(case_pair):
     assert jobs_keys.open_profile_key(new_case.private_key, resealed) == before
     with pytest.raises(core.TamperedCiphertextError):
         jobs_keys.open_profile_key(case_pair.private_key, resealed)
+
+
+def test_a_handover_reseals_coach_material_from_the_givers_jobs_key_to_the_receivers():
+    giver_jobs, receiver, receiver_jobs = (core.generate_keypair() for _ in range(3))
+    sealed = jobs_keys.seal_for_job_coaches(giver_jobs.public_key, NOTE)
+
+    in_transit = jobs_keys.reseal_for_receiver(giver_jobs.private_key, receiver.public_key, sealed)
+    at_receiver = jobs_keys.reseal_from_giver(
+        receiver.private_key, receiver_jobs.public_key, in_transit
+    )
+
+    assert NOTE not in in_transit
+    assert NOTE not in at_receiver
+    assert jobs_keys.open_for_job_coaches(receiver_jobs.private_key, at_receiver) == NOTE
+    # Only the key each step names opens it: not the giver's jobs key, not the receiver key.
+    with pytest.raises(core.TamperedCiphertextError):
+        jobs_keys.open_for_job_coaches(giver_jobs.private_key, in_transit)
+    with pytest.raises(core.TamperedCiphertextError):
+        jobs_keys.open_for_job_coaches(receiver.private_key, at_receiver)
+    with pytest.raises(core.TamperedCiphertextError):
+        jobs_keys.reseal_for_receiver(receiver.private_key, receiver.public_key, sealed)
+    # Nothing written stays nothing.
+    assert jobs_keys.reseal_for_receiver(giver_jobs.private_key, receiver.public_key, b"") == b""
+    assert jobs_keys.reseal_from_giver(receiver.private_key, receiver_jobs.public_key, b"") == b""

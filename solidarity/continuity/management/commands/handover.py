@@ -8,7 +8,15 @@ from django.utils.translation import gettext as _
 from solidarity.accounts import services as accounts
 from solidarity.accounts.models import User
 from solidarity.continuity import backup, handover, payload
-from solidarity.continuity.refusals import existing_file, obtain_passphrase, open_output, refusal
+from solidarity.continuity.refusals import (
+    JOB_COACH_PASSPHRASE_ENV,
+    existing_file,
+    obtain_passphrase,
+    open_output,
+    refusal,
+)
+from solidarity.jobs import keys as jobs_keys
+from solidarity.jobs.roles import is_job_coach
 from solidarity.vault import core, keyring
 
 
@@ -21,7 +29,10 @@ class Command(BaseCommand):
         "case key, the cases, their files and the books to that key. `import` (at the "
         "receiving organisation, by a coordinator) takes them over. Compare the fingerprint "
         "over a second channel before exporting: whoever holds the key reads every case. "
-        "Passphrases are asked, or taken from SOLIDARITY_COORDINATOR_PASSPHRASE."
+        "The jobs work (candidate profiles, employers, openings, courses) travels only when a "
+        "job coach opens the jobs key with `export --jobs-by COACH`. "
+        "Passphrases are asked, or taken from SOLIDARITY_COORDINATOR_PASSPHRASE (and "
+        "SOLIDARITY_JOB_COACH_PASSPHRASE for the job coach)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -38,6 +49,11 @@ class Command(BaseCommand):
             help="The fingerprint the receiver read to you over a second channel: "
             "the export refuses a key with another one.",
         )
+        export.add_argument(
+            "--jobs-by",
+            help="Username of a job coach whose copy of the jobs key opens the employers and "
+            "candidates' contacts for the receiver: without it the jobs work stays behind.",
+        )
         take = sub.add_parser("import", help="Take over the cases and books in an archive.")
         take.add_argument("file", type=Path, help="The handover archive.")
         take.add_argument("--by", required=True, help="Username of the coordinator.")
@@ -46,7 +62,13 @@ class Command(BaseCommand):
         if subcommand == "receiver-key":
             self.receiver_key(options["org"], options["out"])
         elif subcommand == "export":
-            self.export(options["to"], options["by"], options["out"], options["fingerprint"])
+            self.export(
+                options["to"],
+                options["by"],
+                options["out"],
+                options["fingerprint"],
+                options["jobs_by"],
+            )
         else:
             self.take_over(options["file"], options["by"])
 
@@ -77,7 +99,29 @@ class Command(BaseCommand):
         except accounts.UnlockFailedError:
             raise CommandError(_("The passphrase did not open the coordinator's key.")) from None
 
-    def export(self, key_file: Path, username: str, out: Path, expected: str | None) -> None:
+    def open_jobs_key(self, username: str) -> bytes:
+        coach = User.objects.filter(username=username).first()
+        if coach is None or not is_job_coach(coach) or coach.revoked_at is not None:
+            raise CommandError(_("--jobs-by must name a job coach."))
+        try:
+            staff_key = accounts.unlock_vault(
+                coach, obtain_passphrase(username, JOB_COACH_PASSPHRASE_ENV)
+            )
+        except accounts.UnlockFailedError:
+            raise CommandError(_("The passphrase did not open the job coach's key.")) from None
+        try:
+            return jobs_keys.open_jobs_key(coach, staff_key)
+        except core.VaultError:
+            raise CommandError(_("This job coach holds no jobs key.")) from None
+
+    def export(
+        self,
+        key_file: Path,
+        username: str,
+        out: Path,
+        expected: str | None,
+        jobs_by: str | None,
+    ) -> None:
         try:
             receiver = handover.parse_receiver_key_file(
                 existing_file(key_file).read_text(encoding="utf-8", errors="replace")
@@ -96,10 +140,15 @@ class Command(BaseCommand):
                 )
             )
         user, staff_key = self.unlock(username)
+        jobs_private_key = self.open_jobs_key(jobs_by) if jobs_by else None
         with open_output(out) as target:
             try:
                 report = handover.export_handover(
-                    target, receiver, by=user, staff_private_key=staff_key
+                    target,
+                    receiver,
+                    by=user,
+                    staff_private_key=staff_key,
+                    jobs_private_key=jobs_private_key,
                 )
             except BaseException as exc:
                 target.close()
@@ -108,13 +157,37 @@ class Command(BaseCommand):
                     raise CommandError(_("This coordinator holds no intake key.")) from None
                 if isinstance(exc, core.VaultError):
                     raise CommandError(
-                        _("A case key did not open; nothing was handed over.")
+                        _("A case key or a jobs record did not open; nothing was handed over.")
                     ) from None
                 raise
         self.stdout.write(
             _("Handover written: %(cases)s cases, %(files)s files, %(entries)s ledger entries.")
             % {"cases": report.cases, "files": report.files, "entries": report.entries}
         )
+        self.write_jobs(report)
+
+    def write_jobs(self, report: handover.HandoverReport) -> None:
+        if report.jobs_carried:
+            self.stdout.write(
+                _(
+                    "Jobs work: %(profiles)s candidate profiles, %(employers)s employers, "
+                    "%(openings)s openings."
+                )
+                % {
+                    "profiles": report.profiles,
+                    "employers": report.employers,
+                    "openings": report.openings,
+                }
+            )
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "The jobs work (candidate profiles, employers, openings, courses) was "
+                        "not carried: give --jobs-by with a job coach to carry it."
+                    )
+                )
+            )
 
     def take_over(self, file: Path, username: str) -> None:
         existing_file(file)
@@ -130,6 +203,12 @@ class Command(BaseCommand):
             report = handover.import_handover(file, by=user, staff_private_key=staff_key)
         except keyring.NoIntakeAccessError:
             raise CommandError(_("This coordinator holds no intake key.")) from None
+        except jobs_keys.NoJobCoachError:
+            raise CommandError(
+                _("This archive carries jobs work: enrol a job coach here first.")
+                + " "
+                + _("Nothing was changed.")
+            ) from None
         except handover.HandoverConflictError:
             raise CommandError(
                 _("A case in this archive exists here already (imported before?).")
@@ -153,3 +232,5 @@ class Command(BaseCommand):
                 }
             )
         )
+        if report.jobs_carried:
+            self.write_jobs(report)
