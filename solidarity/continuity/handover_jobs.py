@@ -33,7 +33,7 @@ from solidarity.jobs.models import (
     Opening,
     Placement,
 )
-from solidarity.jobs.services import _new_pseudonym
+from solidarity.jobs.services import new_pseudonym
 from solidarity.vault import jobs_keys
 
 JOBS_MEMBER = "jobs/jobs.json"
@@ -237,7 +237,7 @@ def import_jobs(doc: dict, receiver_private_key: bytes, *, by) -> dict[str, int]
         if CandidateProfile.objects.filter(owner_tag=p["owner_tag"]).exists():
             raise HandoverConflictError("this candidate's profile exists here already")
         if CandidateProfile.objects.filter(pseudonym=p["pseudonym"]).exists():
-            p = {**p, "pseudonym": _new_pseudonym()}  # another candidate here has it
+            p = {**p, "pseudonym": new_pseudonym()}  # another candidate here has it
         profiles[p["ref"]] = _save(
             CandidateProfile,
             p,

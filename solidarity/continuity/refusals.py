@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from django.utils.translation import gettext as _
 from solidarity.continuity import backup, payload
 from solidarity.vault import archive, core
 
-PASSPHRASE_ENV = "SOLIDARITY_COORDINATOR_PASSPHRASE"  # noqa: S105 - a variable name
 JOB_COACH_PASSPHRASE_ENV = "SOLIDARITY_JOB_COACH_PASSPHRASE"  # noqa: S105 - a variable name
 
 
@@ -42,13 +40,6 @@ def refusal(exc: Exception) -> CommandError:
     else:
         raise exc
     return CommandError(f"{text} {nothing}")
-
-
-def obtain_passphrase(username: str, env: str = PASSPHRASE_ENV) -> str:
-    """The one place these commands read a passphrase: the environment or the terminal."""
-    return os.environ.get(env) or getpass.getpass(
-        _("Passphrase for %(username)s: ") % {"username": username}
-    )
 
 
 def open_output(path: Path):

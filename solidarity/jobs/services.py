@@ -111,7 +111,7 @@ _PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _PSEUDONYM_LENGTH = 6  # 31^6 ≈ 887 million: collisions are retried, never expected
 
 
-def _new_pseudonym() -> str:
+def new_pseudonym() -> str:
     return "C-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(_PSEUDONYM_LENGTH))
 
 
@@ -177,7 +177,7 @@ def save_profile(case: Case, case_private_key: bytes, data) -> CandidateProfile:
                     )
                     profile = CandidateProfile(
                         owner_tag=tag,
-                        pseudonym=_new_pseudonym(),
+                        pseudonym=new_pseudonym(),
                         profile_public_key=public_key,
                         profile_private_key_sealed=private_key_sealed,
                     )

@@ -18,17 +18,13 @@ from solidarity.oversight import alerts
 PERIOD = datetime.timedelta(hours=1)
 
 
-def _queue_next(periodic_task, *, delay: datetime.timedelta = PERIOD) -> bool:
-    return periodic.queue_next(periodic_task, delay=delay)
-
-
 @task()
 def expire_grants() -> int:
     """`solidarity grants expire`, every PERIOD."""
     try:
         return access.expire_grants()
     finally:
-        _queue_next(expire_grants)
+        periodic.queue_next(expire_grants, delay=PERIOD)
 
 
 @task()
@@ -37,7 +33,7 @@ def scan_alerts() -> int:
     try:
         return len(alerts.scan_alerts())
     finally:
-        _queue_next(scan_alerts)
+        periodic.queue_next(scan_alerts, delay=PERIOD)
 
 
 PERIODIC_TASKS = (expire_grants, scan_alerts)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -9,10 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from solidarity.accounts import recovery, services
+from solidarity.accounts.cli import read_passphrase
 from solidarity.accounts.models import User
 from solidarity.vault import escrow, shamir, trustee_shares
-
-PASSPHRASE_ENV = "SOLIDARITY_COORDINATOR_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 class Command(BaseCommand):
@@ -216,9 +214,7 @@ class Command(BaseCommand):
 
     def unlock(self, by: User) -> bytes:
         """The one place this command reads the passphrase: the environment or the terminal."""
-        passphrase = os.environ.get(PASSPHRASE_ENV) or getpass.getpass(
-            _("Passphrase for %(username)s: ") % {"username": by.username}
-        )
+        passphrase = read_passphrase(by.username)
         try:
             return services.unlock_vault(by, passphrase)
         except services.UnlockFailedError:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import getpass
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from solidarity.accounts.cli import read_passphrase
 from solidarity.cases import winddown
 
 # The passphrases of the first and second confirming coordinator, for runs without a
@@ -62,6 +60,4 @@ class Command(BaseCommand):
         return input(prompt).strip()
 
     def passphrase(self, index: int, username: str) -> str:
-        return os.environ.get(PASSPHRASE_ENV[index]) or getpass.getpass(
-            _("Passphrase for %(username)s: ") % {"username": username}
-        )
+        return read_passphrase(username, PASSPHRASE_ENV[index])

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -10,12 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from solidarity.accounts import services as accounts
+from solidarity.accounts.cli import read_passphrase
 from solidarity.accounts.models import User
 from solidarity.channels import services, verification
 from solidarity.channels import statement as fmt
 from solidarity.vault import core, signing_keys
-
-PASSPHRASE_ENV = "SOLIDARITY_COORDINATOR_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 class Command(BaseCommand):
@@ -112,9 +109,7 @@ class Command(BaseCommand):
 
     def unlock(self, by: User) -> bytes:
         """The one place this command reads the passphrase: the environment or the terminal."""
-        passphrase = os.environ.get(PASSPHRASE_ENV) or getpass.getpass(
-            _("Passphrase for %(username)s: ") % {"username": by.username}
-        )
+        passphrase = read_passphrase(by.username)
         try:
             return accounts.unlock_vault(by, passphrase)
         except accounts.UnlockFailedError:

@@ -6,12 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from solidarity.accounts import services as accounts
+from solidarity.accounts.cli import read_passphrase
 from solidarity.accounts.models import User
 from solidarity.continuity import backup, handover, payload
 from solidarity.continuity.refusals import (
     JOB_COACH_PASSPHRASE_ENV,
     existing_file,
-    obtain_passphrase,
     open_output,
     refusal,
 )
@@ -95,7 +95,7 @@ class Command(BaseCommand):
         if user is None or not user.is_coordinator or user.revoked_at is not None:
             raise CommandError(_("Only a coordinator can hand the work over or take it over."))
         try:
-            return user, accounts.unlock_vault(user, obtain_passphrase(username))
+            return user, accounts.unlock_vault(user, read_passphrase(username))
         except accounts.UnlockFailedError:
             raise CommandError(_("The passphrase did not open the coordinator's key.")) from None
 
@@ -105,7 +105,7 @@ class Command(BaseCommand):
             raise CommandError(_("--jobs-by must name a job coach."))
         try:
             staff_key = accounts.unlock_vault(
-                coach, obtain_passphrase(username, JOB_COACH_PASSPHRASE_ENV)
+                coach, read_passphrase(username, JOB_COACH_PASSPHRASE_ENV)
             )
         except accounts.UnlockFailedError:
             raise CommandError(_("The passphrase did not open the job coach's key.")) from None

@@ -8,8 +8,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
+from solidarity.accounts.cli import read_passphrase
 from solidarity.continuity import backup, payload
-from solidarity.continuity.refusals import existing_file, obtain_passphrase, refusal
+from solidarity.continuity.refusals import existing_file, refusal
 from solidarity.vault import core
 
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 raise backup.NotEmptyError("not empty")
         except (core.VaultError, backup.ContinuityError) as exc:
             raise refusal(exc) from None
-        passphrase = obtain_passphrase(by)
+        passphrase = read_passphrase(by)
         try:
             report = backup.restore_backup(file, by, passphrase)
         except (core.VaultError, backup.ContinuityError, payload.PayloadError) as exc:

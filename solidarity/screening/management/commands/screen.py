@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import getpass
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from solidarity.accounts.cli import read_passphrase
 from solidarity.accounts.models import User
 from solidarity.screening import services
 from solidarity.vault import core, keyring
@@ -63,6 +61,4 @@ class Command(BaseCommand):
 
     def obtain_passphrase(self, username: str) -> str:
         """The one place this command reads the passphrase: the environment or the terminal."""
-        return os.environ.get(PASSPHRASE_ENV) or getpass.getpass(
-            _("Passphrase for %(username)s: ") % {"username": username}
-        )
+        return read_passphrase(username, PASSPHRASE_ENV)
